@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the build and the tests need, and nothing twice.
+#
+#   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
+#   scripts/deps.sh kver                           print the headers' kernel version
+#   scripts/deps.sh env                            print the paths as make variables
+#
+# Debian packages go onto the host.  The kernel image the VM boots is only
+# unpacked into the cache, never installed, and only a few files of
+# linux-source-6.1 are extracted there.  The cache is $TCX_CACHE
+# (default ~/.cache/tcx-dkms).  Quiet when everything is already there.
+
+set -eo pipefail
+
+TCX_CACHE=${TCX_CACHE:-$HOME/.cache/tcx-dkms}
+HEADERS_META=${HEADERS_META:-linux-headers-amd64}
+
+PACKAGES=(
+	build-essential linux-headers-amd64 kmod
+	qemu-system-x86 busybox-static cpio
+	clang llvm lld libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool
+	iproute2 iputils-ping jq dkms linux-source-6.1
+)
+
+die() { echo "deps: $*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing_packages() {
+	local p st
+	for p in "${PACKAGES[@]}"; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$st" = installed ] || echo "$p"
+	done
+}
+
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return
+	echo "deps: apt-get update" >&2
+	as_root apt-get update -qq
+	apt_updated=1
+}
+
+do_packages() {
+	local miss
+	miss=$(missing_packages)
+	[ -z "$miss" ] && return 0
+	echo "deps: installing" $miss >&2
+	apt_update
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $miss >/dev/null
+}
+
+# The headers meta package depends on exactly one versioned headers package;
+# the VM must boot the image of that same version.
+headers_pkg() {
+	dpkg-query -W -f='${Depends}' "$HEADERS_META" 2>/dev/null |
+		tr ',' '\n' | sed -n 's/^ *\(linux-headers-[0-9][^ ]*-amd64\).*/\1/p' | head -n1
+}
+
+kver() {
+	local pkg
+	pkg=$(headers_pkg)
+	[ -n "$pkg" ] || die "$HEADERS_META is not installed (run scripts/deps.sh packages)"
+	echo "${pkg#linux-headers-}"
+}
+
+pkg_version() {
+	dpkg-query -W -f='${Version}' "$1" 2>/dev/null
+}
+
+do_kernel() {
+	local kv hver dir deb iver
+	kv=$(kver)
+	hver=$(pkg_version "linux-headers-$kv")
+	dir=$TCX_CACHE/kernel-$kv
+	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$hver" ] && return 0
+
+	echo "deps: fetching linux-image-$kv $hver for the VM" >&2
+	rm -rf "$dir" "$TCX_CACHE/dl"
+	mkdir -p "$TCX_CACHE/dl"
+	if ! (cd "$TCX_CACHE/dl" && apt-get download -qq "linux-image-$kv=$hver" 2>/dev/null); then
+		apt_update
+		(cd "$TCX_CACHE/dl" && apt-get download -qq "linux-image-$kv=$hver") ||
+			die "linux-image-$kv $hver (the version of the installed headers) cannot be downloaded; upgrade $HEADERS_META so both match"
+	fi
+	deb=$(ls "$TCX_CACHE"/dl/linux-image-"$kv"_*.deb)
+	iver=$(dpkg-deb -f "$deb" Version)
+	[ "$iver" = "$hver" ] ||
+		die "kernel image $iver does not match headers $hver for $kv"
+	mkdir -p "$dir.tmp"
+	dpkg-deb -x "$deb" "$dir.tmp"
+	/sbin/depmod -b "$dir.tmp" "$kv"
+	echo "$hver" >"$dir.tmp/.version"
+	mv "$dir.tmp" "$dir"
+	rm -rf "$TCX_CACHE/dl"
+}
+
+SOURCE_FILES=(
+	tools/testing/selftests/kselftest_harness.h
+	tools/testing/selftests/kselftest.h
+	scripts/checkpatch.pl
+	scripts/spelling.txt
+	scripts/const_structs.checkpatch
+)
+
+do_source() {
+	local tarball sver dir pats=() f
+	tarball=/usr/src/linux-source-6.1.tar.xz
+	[ -f "$tarball" ] || die "$tarball missing (package linux-source-6.1)"
+	sver=$(pkg_version linux-source-6.1)
+	dir=$TCX_CACHE/linux-source-6.1
+	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$sver" ] && return 0
+
+	echo "deps: extracting the kselftest harness and checkpatch from linux-source-6.1 $sver" >&2
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	for f in "${SOURCE_FILES[@]}"; do pats+=("*/$f"); done
+	tar -xJf "$tarball" -C "$dir.tmp" --strip-components=1 --wildcards "${pats[@]}"
+	for f in "${SOURCE_FILES[@]}"; do
+		[ -f "$dir.tmp/$f" ] || die "$f not found in $tarball"
+	done
+	echo "$sver" >"$dir.tmp/.version"
+	mv "$dir.tmp" "$dir"
+}
+
+do_env() {
+	local kv
+	kv=$(kver)
+	echo "TCX_CACHE=$TCX_CACHE"
+	echo "KVER=$kv"
+	echo "KDIR=/lib/modules/$kv/build"
+	echo "VM_KERNEL_DIR=$TCX_CACHE/kernel-$kv"
+	echo "KSFT_DIR=$TCX_CACHE/linux-source-6.1/tools/testing/selftests"
+	echo "CHECKPATCH=$TCX_CACHE/linux-source-6.1/scripts/checkpatch.pl"
+}
+
+case "${1:-all}" in
+packages)	do_packages ;;
+kernel)		do_packages; do_kernel ;;
+source)		do_packages; do_source ;;
+all)		do_packages; do_kernel; do_source ;;
+kver)		kver ;;
+env)		do_env ;;
+*)		die "usage: $0 [packages|kernel|source|all|kver|env]" ;;
+esac

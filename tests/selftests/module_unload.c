@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unloading and reloading tcx.ko.  Runs last: it takes the module away and
+ * brings it back from $TCX_MODULE.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/tcx.h>
+
+#include "kselftest_harness.h"
+
+#define TCX_PATH "/dev/" TCX_DEVICE_NAME
+
+static int unload(void)
+{
+	return syscall(__NR_delete_module, "tcx", O_NONBLOCK);
+}
+
+static int load(void)
+{
+	const char *path = getenv("TCX_MODULE");
+	int fd, ret;
+
+	if (!path)
+		path = "tcx.ko";
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+TEST(busy_while_open)
+{
+	int fd = open(TCX_PATH, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	/* An open /dev/tcx holds the module. */
+	ASSERT_EQ(-1, unload());
+	ASSERT_EQ(EWOULDBLOCK, errno);
+	close(fd);
+}
+
+TEST(unload_removes_device)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(TCX_PATH, &st));
+	ASSERT_EQ(0, unload()) TH_LOG("delete_module: %s", strerror(errno));
+	ASSERT_EQ(-1, stat(TCX_PATH, &st));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(-1, unload());
+	ASSERT_EQ(ENOENT, errno);
+}
+
+TEST(reload)
+{
+	struct tcx_version ver = { .size = sizeof(ver) };
+	int fd;
+
+	ASSERT_EQ(0, load()) TH_LOG("finit_module: %s", strerror(errno));
+	fd = open(TCX_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, TCX_IOC_VERSION, &ver));
+	ASSERT_EQ(TCX_ABI_VERSION, ver.abi_version);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tcx-dkms: the control interface of /dev/tcx.
+ *
+ * The same header is used by the module, libtcx, tcxctl and the tests.
+ *
+ * Every ioctl argument starts with its own size in bytes, so that old and
+ * new binaries can talk to old and new modules:
+ *   - a caller that passes a smaller struct gets the missing fields as zero;
+ *   - a caller that passes a larger struct must leave the unknown tail zeroed,
+ *     otherwise the call fails with E2BIG;
+ *   - a size below the first version of a struct fails with EINVAL.
+ * The size encoded in the ioctl number is that of the first version and is
+ * not checked; the struct's own size field is what counts.
+ *
+ * Flag values match upstream's BPF_F_* so that code written for native tcx
+ * (Linux 6.6 and later) carries over unchanged.
+ */
+#ifndef _UAPI_LINUX_TCX_H
+#define _UAPI_LINUX_TCX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/bpf.h>
+
+#define TCX_DEVICE_NAME		"tcx"
+#define TCX_ABI_VERSION		1
+
+/* Attach, detach and link-create flags, with upstream's bit values. */
+#define TCX_F_REPLACE		(1U << 2)
+#define TCX_F_BEFORE		(1U << 3)
+#define TCX_F_AFTER		(1U << 4)
+#define TCX_F_ID		(1U << 5)
+#define TCX_F_LINK		(1U << 13)
+
+#define TCX_F_ATTACH_MASK	(TCX_F_REPLACE | TCX_F_BEFORE | TCX_F_AFTER | \
+				 TCX_F_ID | TCX_F_LINK)
+
+/* At most this many programs per device and direction, as upstream. */
+#define TCX_MAX_PROGS		63
+
+enum tcx_direction {
+	TCX_INGRESS = 0,
+	TCX_EGRESS = 1,
+};
+
+/*
+ * Program return codes. They equal TC_ACT_UNSPEC/OK/SHOT/REDIRECT, and are
+ * named as upstream names them; any other value counts as TCX_NEXT.
+ * Linux 6.6's <linux/bpf.h> defines the same enum, and also BPF_F_BEFORE,
+ * which tells us whether it is there.
+ */
+#ifndef BPF_F_BEFORE
+enum tcx_action_base {
+	TCX_NEXT	= -1,
+	TCX_PASS	= 0,
+	TCX_DROP	= 2,
+	TCX_REDIRECT	= 7,
+};
+#endif
+
+#define TCX_VERSION_LEN		32
+
+/* TCX_IOC_VERSION */
+struct tcx_version {
+	__u32	size;
+	__u32	abi_version;			/* out: TCX_ABI_VERSION */
+	char	module_version[TCX_VERSION_LEN];	/* out: NUL-terminated */
+};
+
+/*
+ * TCX_IOC_PROG_ATTACH, TCX_IOC_PROG_DETACH: the fields of upstream's
+ * BPF_PROG_ATTACH/BPF_PROG_DETACH for tcx, with the device and direction
+ * spelled out.  The relative object is a program fd, or with TCX_F_ID a
+ * program id; with TCX_F_LINK it is a link fd or link id instead.
+ * A detach with prog_fd 0 is positional (TCX_F_BEFORE: the first entry or the
+ * one before the relative object, TCX_F_AFTER or no flag: the last entry or
+ * the one after it).
+ */
+struct tcx_prog_args {
+	__u32	size;
+	__u32	ifindex;		/* in the caller's network namespace */
+	__u32	direction;		/* enum tcx_direction */
+	__u32	flags;			/* TCX_F_* */
+	__u32	prog_fd;
+	__u32	replace_prog_fd;	/* with TCX_F_REPLACE */
+	union {
+		__u32	relative_fd;
+		__u32	relative_id;
+	};
+	__u32	__reserved;		/* must be zero */
+	__u64	expected_revision;	/* 0: do not check */
+};
+
+/*
+ * TCX_IOC_QUERY: the hook's revision and, in array order, the programs on it.
+ * count is the capacity of the arrays on input and the number of entries on
+ * output; when the arrays are too small, what fits is copied and the call
+ * fails with ENOSPC, as upstream's BPF_PROG_QUERY does.
+ */
+struct tcx_query_args {
+	__u32	size;
+	__u32	ifindex;
+	__u32	direction;
+	__u32	query_flags;		/* in: must be zero */
+	__u32	attach_flags;		/* in: must be zero; out: zero */
+	__u32	count;			/* in: capacity; out: entries */
+	__u64	revision;		/* out */
+	__aligned_u64 prog_ids;		/* __u32 [count], may be 0 */
+	__aligned_u64 prog_attach_flags;	/* __u32 [count], may be 0 */
+	__aligned_u64 link_ids;		/* __u32 [count], 0 for program-owned */
+	__aligned_u64 link_attach_flags;	/* __u32 [count], may be 0 */
+};
+
+#define TCX_IOC_MAGIC		0xC7
+
+#define TCX_IOC_VERSION		_IOWR(TCX_IOC_MAGIC, 0x00, struct tcx_version)
+#define TCX_IOC_PROG_ATTACH	_IOW(TCX_IOC_MAGIC, 0x01, struct tcx_prog_args)
+#define TCX_IOC_PROG_DETACH	_IOW(TCX_IOC_MAGIC, 0x02, struct tcx_prog_args)
+#define TCX_IOC_QUERY		_IOWR(TCX_IOC_MAGIC, 0x03, struct tcx_query_args)
+
+#endif /* _UAPI_LINUX_TCX_H */
