@@ -6,8 +6,73 @@
 #define _TCX_H
 
 #include <linux/types.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/tcx.h>
 
+#include "mprog.h"
+
+/* Per-CPU, so the data path never writes shared cache lines. */
+struct tcx_pcpu_stats {
+	u64_stats_t			packets;
+	u64_stats_t			passed;
+	u64_stats_t			dropped;
+	u64_stats_t			redirected;
+	u64_stats_t			redirect_failed;
+	struct u64_stats_sync		syncp;
+};
+
+/*
+ * One device and direction.  The data path reaches it through ops.priv and
+ * reads only entry (the program array) and stats.
+ */
+struct tcx_hook {
+	struct tcx_mprog_entry __rcu	*entry;
+	struct tcx_pcpu_stats __percpu	*stats;
+	struct net_device		*dev;
+	enum tcx_direction		dir;
+	bool				live;	/* ops registered */
+	struct nf_hook_ops		ops;
+	struct hlist_node		node;
+	struct tcx_mprog_bundle		bundle;
+};
+
+/* hook.c: the data path.  All but the per-packet code run under RTNL. */
+int tcx_hook_init(struct tcx_hook *hook);
+void tcx_hook_fini(struct tcx_hook *hook);
+int tcx_hook_enable(struct tcx_hook *hook);
+void tcx_hook_disable(struct tcx_hook *hook);
+void tcx_hook_read_stats(const struct tcx_hook *hook,
+			 struct tcx_hook_stats *stats);
+
+/* link.c */
+int tcx_link_init(void);
+void tcx_link_exit(void);
+int tcx_link_create(struct net *net, const struct tcx_link_create_args *args);
+int tcx_link_get_fd_by_id(u32 id);
+void tcx_link_dev_gone(struct tcx_link *link, void *priv);
+
+/* tcx_main.c */
 int tcx_copy_args(void *dst, size_t ksize, size_t min_size,
 		  const void __user *uarg);
+
+/* dev.c, all under RTNL */
+struct tcx_hook *tcx_hook_lookup(const struct net_device *dev,
+				 enum tcx_direction dir);
+int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
+		    struct bpf_prog *prog, struct tcx_link *link,
+		    struct bpf_prog *replace_prog, u32 flags, u32 relative,
+		    u64 revision);
+int tcx_hook_detach(struct net_device *dev, enum tcx_direction dir,
+		    struct bpf_prog *prog, struct tcx_link *link, u32 flags,
+		    u32 relative, u64 revision);
+void tcx_dev_unregister(struct net_device *dev);
+
+/* dev.c, the ioctls; they take RTNL */
+int tcx_dev_prog_attach(struct net *net, const struct tcx_prog_args *args);
+int tcx_dev_prog_detach(struct net *net, const struct tcx_prog_args *args);
+int tcx_dev_query(struct net *net, struct tcx_query_args *args,
+		  struct tcx_query_args __user *uargs);
 
 #endif /* _TCX_H */

@@ -92,11 +92,25 @@ struct tcx_prog_args {
 	__u64	expected_revision;	/* 0: do not check */
 };
 
+/* Packets seen by one hook since its first program was attached. */
+struct tcx_hook_stats {
+	__u64	packets;		/* that reached the programs */
+	__u64	passed;			/* went on up or out the stack */
+	__u64	dropped;
+	__u64	redirected;
+	__u64	redirect_failed;	/* target missing, down or refusing */
+};
+
+/* tcx_query_args.hook_flags */
+#define TCX_HOOK_F_LIVE		(1U << 0)	/* registered in the data path */
+
 /*
  * TCX_IOC_QUERY: the hook's revision and, in array order, the programs on it.
  * count is the capacity of the arrays on input and the number of entries on
  * output; when the arrays are too small, what fits is copied and the call
- * fails with ENOSPC, as upstream's BPF_PROG_QUERY does.
+ * fails with ENOSPC, as upstream's BPF_PROG_QUERY does.  The fields after
+ * link_attach_flags are tcx-dkms's own: whether the hook is registered in
+ * the data path (it is only while programs are attached) and its counters.
  */
 struct tcx_query_args {
 	__u32	size;
@@ -110,6 +124,72 @@ struct tcx_query_args {
 	__aligned_u64 prog_attach_flags;	/* __u32 [count], may be 0 */
 	__aligned_u64 link_ids;		/* __u32 [count], 0 for program-owned */
 	__aligned_u64 link_attach_flags;	/* __u32 [count], may be 0 */
+	__u32	hook_flags;		/* out: TCX_HOOK_F_* */
+	__u32	__reserved;		/* must be zero */
+	struct tcx_hook_stats stats;	/* out */
+};
+
+/* The first version of struct tcx_query_args ended at link_attach_flags. */
+#define TCX_QUERY_ARGS_SIZE_VER0	64
+
+#define TCX_TAG_LEN		32
+
+/*
+ * TCX_IOC_LINK_CREATE: attach a program through a new link and return its
+ * fd (O_CLOEXEC).  Placement as for TCX_IOC_PROG_ATTACH; TCX_F_REPLACE is
+ * refused with ENOENT, as upstream's link create does.  The tag is free
+ * text (NUL-terminated) that tells operators who owns the link.
+ */
+struct tcx_link_create_args {
+	__u32	size;
+	__u32	ifindex;
+	__u32	direction;
+	__u32	flags;
+	__u32	prog_fd;
+	union {
+		__u32	relative_fd;
+		__u32	relative_id;
+	};
+	__u64	expected_revision;
+	char	tag[TCX_TAG_LEN];
+};
+
+/* TCX_IOC_LINK_GET_FD_BY_ID: a new fd (O_CLOEXEC) for a live link. */
+struct tcx_link_id_args {
+	__u32	size;
+	__u32	id;
+	__u32	flags;			/* must be zero */
+};
+
+/*
+ * TCX_IOC_LINK_UPDATE, on a link fd: swap the link's program in place.
+ * With TCX_F_REPLACE, only if the current program is old_prog_fd's (EPERM).
+ */
+struct tcx_link_update_args {
+	__u32	size;
+	__u32	flags;			/* 0 or TCX_F_REPLACE */
+	__u32	new_prog_fd;
+	__u32	old_prog_fd;
+};
+
+/* tcx_link_info.flags */
+#define TCX_LINK_F_DEFUNCT	(1U << 0)	/* detached, or its device gone */
+#define TCX_LINK_F_PINNED	(1U << 1)	/* outlives its fds */
+
+#define TCX_COMM_LEN		16
+
+/* TCX_IOC_LINK_INFO, on a link fd. */
+struct tcx_link_info {
+	__u32	size;
+	__u32	id;
+	__u32	prog_id;
+	__u32	ifindex;		/* 0 once defunct */
+	__u32	direction;
+	__u32	flags;			/* TCX_LINK_F_* */
+	__u32	owner_pid;		/* creator, in the caller's pid ns; 0 if not visible */
+	__u32	owner_uid;		/* creator, in the caller's user ns */
+	char	owner_comm[TCX_COMM_LEN];
+	char	tag[TCX_TAG_LEN];
 };
 
 #define TCX_IOC_MAGIC		0xC7
@@ -118,5 +198,14 @@ struct tcx_query_args {
 #define TCX_IOC_PROG_ATTACH	_IOW(TCX_IOC_MAGIC, 0x01, struct tcx_prog_args)
 #define TCX_IOC_PROG_DETACH	_IOW(TCX_IOC_MAGIC, 0x02, struct tcx_prog_args)
 #define TCX_IOC_QUERY		_IOWR(TCX_IOC_MAGIC, 0x03, struct tcx_query_args)
+#define TCX_IOC_LINK_CREATE	_IOW(TCX_IOC_MAGIC, 0x04, struct tcx_link_create_args)
+#define TCX_IOC_LINK_GET_FD_BY_ID _IOW(TCX_IOC_MAGIC, 0x05, struct tcx_link_id_args)
+
+/* On a link fd. */
+#define TCX_IOC_LINK_UPDATE	_IOW(TCX_IOC_MAGIC, 0x10, struct tcx_link_update_args)
+#define TCX_IOC_LINK_DETACH	_IO(TCX_IOC_MAGIC, 0x11)
+#define TCX_IOC_LINK_INFO	_IOWR(TCX_IOC_MAGIC, 0x12, struct tcx_link_info)
+#define TCX_IOC_LINK_PIN	_IO(TCX_IOC_MAGIC, 0x13)
+#define TCX_IOC_LINK_UNPIN	_IO(TCX_IOC_MAGIC, 0x14)
 
 #endif /* _UAPI_LINUX_TCX_H */

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcx links: attachments owned by a file descriptor.
+ *
+ * A link is an anonymous-inode file ("tcx_link") that owns one slot of a
+ * hook's program array.  Its reference count counts the files that point
+ * at it, the pin, and short-lived lookups; when it drops to zero the link
+ * detaches its program, the way upstream's bpf_link release does.  So a
+ * process that dies, is killed or closes its last fd leaves nothing
+ * behind, and no one but the link's holders can remove its program: the
+ * program API gets EBUSY on a link-owned slot.
+ *
+ * link->dev is set while the link is attached and cleared, under RTNL, by
+ * an explicit detach or when the device is unregistered; a link without a
+ * device is defunct but stays valid until its last reference goes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "tcx.h"
+
+struct tcx_link {
+	refcount_t		refcnt;
+	u32			id;
+	enum tcx_direction	dir;
+	bool			pinned;		/* under RTNL */
+	struct bpf_prog		*prog;		/* swapped under RTNL */
+	struct net_device	*dev;		/* under RTNL; NULL: defunct */
+	struct pid		*owner_pid;
+	kuid_t			owner_uid;
+	char			owner_comm[TASK_COMM_LEN];
+	char			tag[TCX_TAG_LEN];
+	struct work_struct	release_work;
+};
+
+/* Live links by id; a reserved id maps to NULL until the link is settled. */
+static DEFINE_IDR(tcx_link_idr);
+static DEFINE_SPINLOCK(tcx_link_idr_lock);
+
+/* Releases that must not run in the caller's context: see tcx_link_put(). */
+static struct workqueue_struct *tcx_link_wq;
+
+static const struct file_operations tcx_link_fops;
+
+static void tcx_link_free(struct tcx_link *link)
+{
+	spin_lock_bh(&tcx_link_idr_lock);
+	idr_remove(&tcx_link_idr, link->id);
+	spin_unlock_bh(&tcx_link_idr_lock);
+	bpf_prog_put(link->prog);
+	put_pid(link->owner_pid);
+	kfree(link);
+}
+
+/* The last reference is gone: detach, unless already defunct. */
+static void tcx_link_release(struct tcx_link *link)
+{
+	int ret;
+
+	rtnl_lock();
+	if (link->dev) {
+		ret = tcx_hook_detach(link->dev, link->dir, link->prog, link,
+				      0, 0, 0);
+		/* A link always finds its own slot: this cannot fail. */
+		WARN_ON_ONCE(ret);
+		link->dev = NULL;
+	}
+	rtnl_unlock();
+	tcx_link_free(link);
+}
+
+static void tcx_link_release_work(struct work_struct *work)
+{
+	tcx_link_release(container_of(work, struct tcx_link, release_work));
+}
+
+static void tcx_link_get(struct tcx_link *link)
+{
+	refcount_inc(&link->refcnt);
+}
+
+/*
+ * For callers that may hold RTNL (relative-object lookups in mprog): the
+ * release, which takes RTNL, is handed to the workqueue.
+ */
+void tcx_link_put(struct tcx_link *link)
+{
+	if (refcount_dec_and_test(&link->refcnt))
+		queue_work(tcx_link_wq, &link->release_work);
+}
+
+/* For callers that do not hold RTNL: the release is done before returning. */
+static void tcx_link_put_sync(struct tcx_link *link)
+{
+	if (refcount_dec_and_test(&link->refcnt))
+		tcx_link_release(link);
+}
+
+struct bpf_prog *tcx_link_prog(const struct tcx_link *link)
+{
+	return READ_ONCE(link->prog);
+}
+
+u32 tcx_link_id(const struct tcx_link *link)
+{
+	return link->id;
+}
+
+/* Called through tcx_mprog_release_all() when the device is unregistered. */
+void tcx_link_dev_gone(struct tcx_link *link, void *priv)
+{
+	ASSERT_RTNL();
+	link->dev = NULL;
+}
+
+static struct tcx_link *tcx_link_get_by_id(u32 id)
+{
+	struct tcx_link *link;
+
+	spin_lock_bh(&tcx_link_idr_lock);
+	link = idr_find(&tcx_link_idr, id);
+	if (!link || !refcount_inc_not_zero(&link->refcnt))
+		link = ERR_PTR(-ENOENT);
+	spin_unlock_bh(&tcx_link_idr_lock);
+	return link;
+}
+
+static struct tcx_link *tcx_link_get_by_fd(u32 ufd)
+{
+	struct tcx_link *link;
+	struct fd f = fdget(ufd);
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	if (f.file->f_op != &tcx_link_fops) {
+		fdput(f);
+		return ERR_PTR(-EINVAL);
+	}
+	link = f.file->private_data;
+	tcx_link_get(link);
+	fdput(f);
+	return link;
+}
+
+struct tcx_link *tcx_link_get_rel(u32 fd_or_id, bool by_id)
+{
+	if (by_id)
+		return tcx_link_get_by_id(fd_or_id);
+	if (!fd_or_id)
+		return ERR_PTR(-EINVAL);
+	return tcx_link_get_by_fd(fd_or_id);
+}
+
+static bool tcx_link_capable(const struct tcx_link *link)
+{
+	struct net *net = link->dev ? dev_net(link->dev) :
+				      current->nsproxy->net_ns;
+
+	return ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+static long tcx_link_update(struct tcx_link *link, void __user *uarg)
+{
+	struct bpf_prog *new_prog, *old_prog = NULL;
+	struct tcx_link_update_args args;
+	int ret;
+
+	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
+	if (ret)
+		return ret;
+	if (args.flags & ~TCX_F_REPLACE)
+		return -EINVAL;
+	if (args.old_prog_fd && !(args.flags & TCX_F_REPLACE))
+		return -EINVAL;
+	new_prog = tcx_prog_get_fd(args.new_prog_fd);
+	if (IS_ERR(new_prog))
+		return PTR_ERR(new_prog);
+	if (args.flags & TCX_F_REPLACE) {
+		old_prog = tcx_prog_get_fd(args.old_prog_fd);
+		if (IS_ERR(old_prog)) {
+			ret = PTR_ERR(old_prog);
+			old_prog = NULL;
+			goto out_put;
+		}
+	}
+
+	rtnl_lock();
+	if (!link->dev) {
+		ret = -ENOLINK;
+		goto out_unlock;
+	}
+	if (!tcx_link_capable(link)) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	if (old_prog && old_prog != link->prog) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	/* Updating to the program it already runs changes nothing. */
+	if (new_prog == link->prog) {
+		ret = 0;
+		goto out_unlock;
+	}
+	ret = tcx_hook_attach(link->dev, link->dir, new_prog, link, link->prog,
+			      TCX_F_REPLACE | TCX_F_ID,
+			      tcx_prog_id(link->prog), 0);
+	if (!ret) {
+		old_prog = xchg(&link->prog, new_prog);
+		new_prog = NULL;
+		/* Freed after a grace period: the data path may still run it. */
+		bpf_prog_put(old_prog);
+		old_prog = NULL;
+	}
+out_unlock:
+	rtnl_unlock();
+out_put:
+	if (old_prog)
+		bpf_prog_put(old_prog);
+	if (new_prog)
+		bpf_prog_put(new_prog);
+	return ret;
+}
+
+/* Always succeeds, as upstream's BPF_LINK_DETACH: the link becomes defunct. */
+static long tcx_link_detach(struct tcx_link *link)
+{
+	int ret = 0;
+
+	rtnl_lock();
+	if (link->dev) {
+		if (!tcx_link_capable(link)) {
+			ret = -EPERM;
+			goto out_unlock;
+		}
+		WARN_ON_ONCE(tcx_hook_detach(link->dev, link->dir, link->prog,
+					     link, 0, 0, 0));
+		link->dev = NULL;
+	}
+out_unlock:
+	rtnl_unlock();
+	return ret;
+}
+
+/* The pin is a reference of its own, and keeps the module loaded. */
+static long tcx_link_pin(struct tcx_link *link, bool pin)
+{
+	int ret = 0;
+
+	rtnl_lock();
+	if (!tcx_link_capable(link)) {
+		ret = -EPERM;
+	} else if (pin && !link->pinned) {
+		link->pinned = true;
+		tcx_link_get(link);
+		__module_get(THIS_MODULE);
+	} else if (!pin && link->pinned) {
+		link->pinned = false;
+		/* The caller's fd still holds a reference: not the last one. */
+		refcount_dec(&link->refcnt);
+		module_put(THIS_MODULE);
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+static void tcx_link_fill_info(struct tcx_link *link,
+			       struct tcx_link_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->id = link->id;
+	info->direction = link->dir;
+	info->owner_pid = pid_nr_ns(link->owner_pid,
+				    task_active_pid_ns(current));
+	info->owner_uid = from_kuid_munged(current_user_ns(), link->owner_uid);
+	memcpy(info->owner_comm, link->owner_comm, sizeof(info->owner_comm));
+	memcpy(info->tag, link->tag, sizeof(info->tag));
+
+	rtnl_lock();
+	info->prog_id = tcx_prog_id(link->prog);
+	if (link->dev)
+		info->ifindex = link->dev->ifindex;
+	else
+		info->flags |= TCX_LINK_F_DEFUNCT;
+	if (link->pinned)
+		info->flags |= TCX_LINK_F_PINNED;
+	rtnl_unlock();
+}
+
+static long tcx_link_info(struct tcx_link *link, void __user *uarg)
+{
+	struct tcx_link_info info;
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < offsetofend(struct tcx_link_info, flags))
+		return -EINVAL;
+	tcx_link_fill_info(link, &info);
+	/* An older caller gets the fields its struct has room for. */
+	if (copy_to_user(uarg + sizeof(u32), &info.id,
+			 min_t(size_t, usize, sizeof(info)) - sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static long tcx_link_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct tcx_link *link = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (_IOC_TYPE(cmd) != TCX_IOC_MAGIC)
+		return -ENOTTY;
+
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(TCX_IOC_LINK_UPDATE):
+		return tcx_link_update(link, uarg);
+	case _IOC_NR(TCX_IOC_LINK_DETACH):
+		return tcx_link_detach(link);
+	case _IOC_NR(TCX_IOC_LINK_INFO):
+		return tcx_link_info(link, uarg);
+	case _IOC_NR(TCX_IOC_LINK_PIN):
+		return tcx_link_pin(link, true);
+	case _IOC_NR(TCX_IOC_LINK_UNPIN):
+		return tcx_link_pin(link, false);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int tcx_link_file_release(struct inode *inode, struct file *file)
+{
+	tcx_link_put_sync(file->private_data);
+	return 0;
+}
+
+static void tcx_link_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct tcx_link *link = file->private_data;
+	struct tcx_link_info info;
+
+	tcx_link_fill_info(link, &info);
+	seq_printf(m, "link_type:\ttcx\n");
+	seq_printf(m, "link_id:\t%u\n", info.id);
+	seq_printf(m, "prog_id:\t%u\n", info.prog_id);
+	seq_printf(m, "ifindex:\t%u\n", info.ifindex);
+	seq_printf(m, "attach_type:\t%s\n",
+		   info.direction == TCX_INGRESS ? "ingress" : "egress");
+	seq_printf(m, "state:\t%s\n",
+		   info.flags & TCX_LINK_F_DEFUNCT ? "defunct" : "attached");
+	seq_printf(m, "pinned:\t%u\n", !!(info.flags & TCX_LINK_F_PINNED));
+	seq_printf(m, "owner_pid:\t%u\n", info.owner_pid);
+	seq_printf(m, "owner_uid:\t%u\n", info.owner_uid);
+	seq_printf(m, "owner_comm:\t%s\n", info.owner_comm);
+	seq_printf(m, "tag:\t%s\n", info.tag);
+}
+
+static const struct file_operations tcx_link_fops = {
+	.owner		= THIS_MODULE,
+	.release	= tcx_link_file_release,
+	.unlocked_ioctl	= tcx_link_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= tcx_link_show_fdinfo,
+	.llseek		= no_llseek,
+};
+
+/* A new file on the link; the file's reference is the caller's to give. */
+static struct file *tcx_link_file(struct tcx_link *link)
+{
+	return anon_inode_getfile("tcx_link", &tcx_link_fops, link, O_RDWR);
+}
+
+static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
+				       const struct tcx_link_create_args *args)
+{
+	struct tcx_link *link;
+	int id;
+
+	link = kzalloc(sizeof(*link), GFP_KERNEL_ACCOUNT);
+	if (!link)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&link->refcnt, 1);
+	INIT_WORK(&link->release_work, tcx_link_release_work);
+	link->dir = args->direction;
+	link->prog = prog;
+	link->owner_pid = get_pid(task_tgid(current));
+	link->owner_uid = current_uid();
+	get_task_comm(link->owner_comm, current);
+	memcpy(link->tag, args->tag, sizeof(link->tag));
+
+	/* Reserved now, visible by id only once the link is attached. */
+	idr_preload(GFP_KERNEL);
+	spin_lock_bh(&tcx_link_idr_lock);
+	id = idr_alloc_cyclic(&tcx_link_idr, NULL, 1, INT_MAX, GFP_ATOMIC);
+	spin_unlock_bh(&tcx_link_idr_lock);
+	idr_preload_end();
+	if (id < 0) {
+		put_pid(link->owner_pid);
+		kfree(link);
+		return ERR_PTR(id);
+	}
+	link->id = id;
+	return link;
+}
+
+/*
+ * The fd is reserved and the file made before the attach, and the fd is
+ * installed only after it: a failure leaves nothing behind, and once the
+ * program is attached nothing can fail any more.
+ */
+int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
+{
+	struct net_device *dev;
+	struct tcx_link *link;
+	struct bpf_prog *prog;
+	struct file *file;
+	int fd, ret;
+
+	if (args->flags & ~TCX_F_ATTACH_MASK || args->direction > TCX_EGRESS ||
+	    strnlen(args->tag, sizeof(args->tag)) == sizeof(args->tag))
+		return -EINVAL;
+	prog = tcx_prog_get_fd(args->prog_fd);
+	if (IS_ERR(prog))
+		return PTR_ERR(prog);
+	link = tcx_link_alloc(prog, args);
+	if (IS_ERR(link)) {
+		bpf_prog_put(prog);
+		return PTR_ERR(link);
+	}
+	/* From here on, the link owns the program reference. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		tcx_link_free(link);
+		return fd;
+	}
+	file = tcx_link_file(link);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		tcx_link_free(link);
+		return PTR_ERR(file);
+	}
+
+	rtnl_lock();
+	dev = __dev_get_by_index(net, args->ifindex);
+	if (dev)
+		ret = tcx_hook_attach(dev, args->direction, prog, link, NULL,
+				      args->flags, args->relative_fd,
+				      args->expected_revision);
+	else
+		ret = -ENODEV;
+	if (!ret)
+		link->dev = dev;
+	rtnl_unlock();
+	if (ret) {
+		/* The file's release frees the link: it was never attached. */
+		fput(file);
+		put_unused_fd(fd);
+		return ret;
+	}
+
+	spin_lock_bh(&tcx_link_idr_lock);
+	idr_replace(&tcx_link_idr, link, link->id);
+	spin_unlock_bh(&tcx_link_idr_lock);
+	fd_install(fd, file);
+	return fd;
+}
+
+int tcx_link_get_fd_by_id(u32 id)
+{
+	struct tcx_link *link;
+	struct file *file;
+	int fd;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	link = tcx_link_get_by_id(id);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		goto err_put;
+	file = tcx_link_file(link);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fd = PTR_ERR(file);
+		goto err_put;
+	}
+	/* The reference taken by the lookup is now the file's. */
+	fd_install(fd, file);
+	return fd;
+
+err_put:
+	tcx_link_put_sync(link);
+	return fd;
+}
+
+int tcx_link_init(void)
+{
+	tcx_link_wq = alloc_workqueue("tcx_link", 0, 0);
+	return tcx_link_wq ? 0 : -ENOMEM;
+}
+
+/* Runs only once every link is gone: each one holds the module. */
+void tcx_link_exit(void)
+{
+	destroy_workqueue(tcx_link_wq);
+	idr_destroy(&tcx_link_idr);
+}
