@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <linux/tcx.h>
 
-#include "kselftest_harness.h"
+#include "tcx_test.h"
 
 #define TCX_PATH "/dev/" TCX_DEVICE_NAME
 
@@ -70,7 +70,7 @@ TEST(reload)
 	fd = open(TCX_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, TCX_IOC_VERSION, &ver));
-	ASSERT_EQ(TCX_ABI_VERSION, ver.abi_version);
+	ASSERT_EQ((__u32)TCX_ABI_VERSION, ver.abi_version);
 	close(fd);
 }
 

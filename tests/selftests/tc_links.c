@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include "kselftest_harness.h"
 #include "tcx_test.h"
 
 #define NPROGS 4
@@ -60,7 +59,7 @@ static struct bpf_object *load_tc_progs(struct __test_metadata *_metadata,
 		ASSERT_NE(NULL, prog);
 		fd[i] = bpf_program__fd(prog);
 		id[i] = tcx_prog_id(fd[i]);
-		ASSERT_NE(0, id[i]);
+		ASSERT_NE(0U, id[i]);
 	}
 	return obj;
 }
@@ -88,17 +87,18 @@ static __u32 link_id(int link_fd)
 	return info.id;
 }
 
-static __u32 hook_count(int ifindex, enum tcx_dir dir)
+/* The number of programs on the hook, or a negative errno. */
+static int hook_count(int ifindex, enum tcx_dir dir)
 {
 	LIBTCX_OPTS(tcx_query, q);
+	int ret;
 
-	if (tcx_query(ifindex, dir, &q))
-		return ~0U;
-	return q.count;
+	ret = tcx_query(ifindex, dir, &q);
+	return ret ? ret : (int)q.count;
 }
 
 /* Expect the hook to hold exactly these programs and links, at REVISION. */
-#define ASSERT_HOOK(ifindex, dir, revision, n, progs, links)		\
+#define ASSERT_HOOK(ifindex, dir, rev, n, progs, links)			\
 	do {								\
 		__u32 __p[TCX_MAX_PROGS + 1] = {};			\
 		__u32 __l[TCX_MAX_PROGS + 1] = {};			\
@@ -108,13 +108,13 @@ static __u32 hook_count(int ifindex, enum tcx_dir dir)
 		int __i;						\
 									\
 		ASSERT_EQ(0, tcx_query(ifindex, dir, &__q));		\
-		ASSERT_EQ(n, __q.count);				\
-		ASSERT_EQ(revision, __q.revision);			\
-		for (__i = 0; __i < (n); __i++) {			\
+		ASSERT_EQ((__u32)(n), __q.count);			\
+		ASSERT_EQ((__u64)(rev), __q.revision);			\
+		for (__i = 0; __i < (int)(n); __i++) {			\
 			EXPECT_EQ(__ep[__i], __p[__i]) TH_LOG("slot %d", __i); \
 			EXPECT_EQ(__el[__i], __l[__i]) TH_LOG("slot %d", __i); \
 		}							\
-		ASSERT_EQ(0, __p[n]);					\
+		ASSERT_EQ(0U, __p[n]);					\
 	} while (0)
 
 TEST_F(links, basic)
@@ -132,13 +132,13 @@ TEST_F(links, basic)
 	ASSERT_EQ(0, hook_count(LO_IFINDEX, !self->dir));
 
 	ASSERT_EQ(0, tcx_link_get_info(lfd, &info));
-	ASSERT_NE(0, info.id);
+	ASSERT_NE(0U, info.id);
 	ASSERT_EQ(self->id[1], info.prog_id);
-	ASSERT_EQ(LO_IFINDEX, info.ifindex);
+	ASSERT_EQ((__u32)LO_IFINDEX, info.ifindex);
 	ASSERT_EQ((__u32)self->dir, info.direction);
-	ASSERT_EQ(0, info.flags);
+	ASSERT_EQ(0U, info.flags);
 	ASSERT_EQ((__u32)getpid(), info.owner_pid);
-	ASSERT_EQ(getuid(), info.owner_uid);
+	ASSERT_EQ((__u32)getuid(), info.owner_uid);
 	ASSERT_EQ(0, prctl(PR_GET_NAME, comm));
 	ASSERT_STREQ(comm, info.owner_comm);
 	ASSERT_STREQ("tc_links basic", info.tag);
@@ -335,7 +335,8 @@ TEST_F(links, replace)
 TEST_F(links, invalid)
 {
 	int fd1 = self->fd[1], fd2 = self->fd[2];
-	__u32 __count = 0, lid1;
+	int __count = 0;
+	__u32 lid1;
 	int l1, l2;
 
 	ASSERT_CREATE_FAILS(-ERANGE, fd1, .flags = TCX_F_BEFORE | TCX_F_AFTER);
@@ -520,8 +521,8 @@ TEST_F(links, detach_defunct)
 	ASSERT_EQ(0, tcx_link_detach(l1));
 	ASSERT_EQ(0, hook_count(LO_IFINDEX, self->dir));
 	ASSERT_EQ(0, tcx_link_get_info(l1, &info));
-	ASSERT_EQ(0, info.ifindex);
-	ASSERT_EQ(TCX_LINK_F_DEFUNCT, info.flags);
+	ASSERT_EQ(0U, info.ifindex);
+	ASSERT_EQ((__u32)TCX_LINK_F_DEFUNCT, info.flags);
 	ASSERT_EQ(self->id[1], info.prog_id);
 	ASSERT_EQ(-ENOLINK, tcx_link_update(l1, self->fd[2], NULL));
 	ASSERT_EQ(0, tcx_link_detach(l1));
@@ -547,16 +548,16 @@ TEST_F(links, dev_cleanup)
 		ASSERT_EQ(i, hook_count(ifindex, self->dir));
 	}
 	ASSERT_EQ(0, tcx_run("ip link del dev tcx_links1"));
-	ASSERT_EQ(0, if_nametoindex("tcx_links2"));
+	ASSERT_EQ(0U, if_nametoindex("tcx_links2"));
 	for (i = 1; i <= NPROGS; i++) {
 		ASSERT_EQ(0, tcx_link_get_info(l[i], &info));
-		ASSERT_EQ(0, info.ifindex);
-		ASSERT_EQ(TCX_LINK_F_DEFUNCT, info.flags);
+		ASSERT_EQ(0U, info.ifindex);
+		ASSERT_EQ((__u32)TCX_LINK_F_DEFUNCT, info.flags);
 		ASSERT_EQ(-ENOLINK, tcx_link_update(l[i], self->fd[(i % NPROGS) + 1], NULL));
 		ASSERT_EQ(0, tcx_link_detach(l[i]));
 		close(l[i]);
 	}
-	ASSERT_EQ(UINT32_MAX, hook_count(ifindex, self->dir));
+	ASSERT_EQ(-ENODEV, hook_count(ifindex, self->dir));
 }
 
 /* The owner is killed: its program goes with it. */
@@ -579,8 +580,8 @@ TEST_F(links, owner_killed)
 		pause();
 		_exit(0);
 	}
-	ASSERT_EQ(sizeof(lid), read(pipefd[0], &lid, sizeof(lid)));
-	ASSERT_NE(0, lid);
+	ASSERT_EQ((ssize_t)sizeof(lid), read(pipefd[0], &lid, sizeof(lid)));
+	ASSERT_NE(0U, lid);
 	ASSERT_EQ(1, hook_count(LO_IFINDEX, self->dir));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -609,24 +610,24 @@ TEST_F(links, pinned)
 			lid = link_id(lfd);
 		_exit(write(pipefd[1], &lid, sizeof(lid)) != sizeof(lid));
 	}
-	ASSERT_EQ(sizeof(lid), read(pipefd[0], &lid, sizeof(lid)));
+	ASSERT_EQ((ssize_t)sizeof(lid), read(pipefd[0], &lid, sizeof(lid)));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_NE(0, lid);
+	ASSERT_NE(0U, lid);
 	ASSERT_EQ(1, hook_count(LO_IFINDEX, self->dir));
 
 	lfd = tcx_link_get_fd_by_id(lid);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, tcx_link_get_info(lfd, &info));
 	ASSERT_EQ(lid, info.id);
-	ASSERT_EQ(TCX_LINK_F_PINNED, info.flags);
+	ASSERT_EQ((__u32)TCX_LINK_F_PINNED, info.flags);
 	ASSERT_EQ((__u32)pid, info.owner_pid);
 	ASSERT_STREQ("pinned", info.tag);
 	/* Pinning twice is one pin. */
 	ASSERT_EQ(0, tcx_link_pin(lfd));
 	ASSERT_EQ(0, tcx_link_unpin(lfd));
 	ASSERT_EQ(0, tcx_link_get_info(lfd, &info));
-	ASSERT_EQ(0, info.flags);
+	ASSERT_EQ(0U, info.flags);
 	ASSERT_EQ(1, hook_count(LO_IFINDEX, self->dir));
 	/* Unpinned, it lives as long as its last fd. */
 	close(lfd);

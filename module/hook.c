@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The data path: where a packet meets the programs of a hook.
+ *
+ * 6.1 has no tcx hook in __netif_receive_skb_core() or __dev_queue_xmit(),
+ * and its tc hooks belong to the clsact qdisc.  Each tcx hook is therefore
+ * a netfilter netdev hook (NFPROTO_NETDEV, ingress or egress) bound to its
+ * device.  It is registered only while it has programs, so a device
+ * without programs pays nothing.  On 6.1 this puts tcx here:
+ *
+ *   ingress: taps -> clsact ingress -> [tcx] -> nft netdev ingress
+ *            -> rx_handler (bridge, bond...) -> IP
+ *   egress:  IP -> nft netdev egress -> [tcx] -> clsact egress -> qdisc
+ *            -> driver
+ *
+ * Upstream (6.6) runs tcx before clsact on both sides: ingress is
+ * taps -> tcx -> clsact -> nft ingress, egress is nft egress -> tcx ->
+ * clsact.  Among the netfilter hooks we keep upstream's order: tcx before
+ * the nftables chains at ingress, after them at egress.  Relative to clsact
+ * the ingress order is reversed; nothing short of patching the core can
+ * change that.
+ *
+ * Per packet, as upstream's tcx_run(): the programs run in array order
+ * until one returns anything but TCX_NEXT, and that value decides:
+ *
+ *   TCX_PASS       the packet goes on; skb->tc_index = tc_classid
+ *   TCX_DROP       the packet is dropped
+ *   TCX_REDIRECT   the packet goes where bpf_redirect*() said (redirect.c)
+ *   anything else  the packet goes on
+ *
+ * Upstream maps every unknown value (TC_ACT_STOLEN, TC_ACT_TRAP, 1, 42...)
+ * to TCX_NEXT: it ends the array but does not consume the packet, which
+ * then meets the next layer.  Here, too.
+ */
+#include <linux/filter.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_netdev.h>
+#include <linux/percpu.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/dropreason.h>
+#include <net/pkt_sched.h>
+#include <net/sch_generic.h>
+
+#include "tcx.h"
+#include "redirect.h"
+
+/*
+ * Where the hook sits among the netfilter netdev hooks of its device:
+ * first at ingress and last at egress, which is where upstream runs tcx
+ * relative to netfilter.  A chain with the same priority that was
+ * registered earlier still runs first at ingress and later at egress.
+ */
+#define TCX_NF_PRIO_INGRESS	INT_MIN
+#define TCX_NF_PRIO_EGRESS	INT_MAX
+
+static __always_inline void tcx_set_ingress(struct sk_buff *skb, bool ingress)
+{
+#ifdef CONFIG_NET_CLS_ACT
+	skb->tc_at_ingress = ingress;
+#endif
+}
+
+/*
+ * The tc control-block fields a program can see, as the classic tc path
+ * prepares them; pkt_len is done by the callers (egress: the core).
+ */
+static __always_inline void tcx_prepare(struct sk_buff *skb, bool ingress)
+{
+	tc_skb_cb(skb)->mru = 0;
+	tc_skb_cb(skb)->post_ct = false;
+	qdisc_skb_cb(skb)->tc_classid = 0;
+	tcx_set_ingress(skb, ingress);
+}
+
+static __always_inline int tcx_action_code(struct sk_buff *skb, int code)
+{
+	switch (code) {
+	case TCX_PASS:
+		skb->tc_index = qdisc_skb_cb(skb)->tc_classid;
+		fallthrough;
+	case TCX_DROP:
+	case TCX_REDIRECT:
+		return code;
+	default:
+		return TCX_NEXT;
+	}
+}
+
+/*
+ * At ingress the data starts at the network header; programs expect it at
+ * the link-layer header, as under cls_bpf.
+ */
+static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
+				   struct sk_buff *skb, bool needs_mac)
+{
+	struct bpf_prog * const *slot;
+	struct bpf_prog *prog;
+	int ret = TCX_NEXT;
+
+	if (needs_mac)
+		__skb_push(skb, skb->mac_len);
+	tcx_mprog_foreach_prog(entry, slot, prog) {
+		bpf_compute_data_pointers(skb);
+		ret = bpf_prog_run(prog, skb);
+		if (ret != TCX_NEXT)
+			break;
+	}
+	if (needs_mac)
+		__skb_pull(skb, skb->mac_len);
+	return tcx_action_code(skb, ret);
+}
+
+/* After the packet is gone: a redirect may have nested other hooks. */
+static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
+{
+	struct tcx_pcpu_stats *stats = this_cpu_ptr(hook->stats);
+	u64_stats_t *cnt;
+
+	switch (act) {
+	case TCX_DROP:
+		cnt = &stats->dropped;
+		break;
+	case TCX_REDIRECT:
+		cnt = err ? &stats->redirect_failed : &stats->redirected;
+		break;
+	default:
+		cnt = &stats->passed;
+		break;
+	}
+	u64_stats_update_begin(&stats->syncp);
+	u64_stats_inc(&stats->packets);
+	u64_stats_inc(cnt);
+	u64_stats_update_end(&stats->syncp);
+}
+
+/*
+ * Called from __netif_receive_skb_core() through nf_hook_ingress(), under
+ * rcu_read_lock in softirq context, after the clsact ingress hook.
+ */
+static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct tcx_hook *hook = priv;
+	const struct tcx_mprog_entry *entry = rcu_dereference(hook->entry);
+	unsigned int verdict = NF_ACCEPT;
+	int act, err = 0;
+
+	/* Registered just before the first program is in place. */
+	if (unlikely(!READ_ONCE(entry->progs[0])))
+		return NF_ACCEPT;
+
+	qdisc_skb_cb(skb)->pkt_len = skb->len;
+	tcx_prepare(skb, true);
+	act = tcx_run(entry, skb, true);
+	switch (act) {
+	case TCX_DROP:
+		kfree_skb_reason(skb, SKB_DROP_REASON_TC_INGRESS);
+		verdict = NF_STOLEN;
+		break;
+	case TCX_REDIRECT:
+		__skb_push(skb, skb->mac_len);
+		err = tcx_redirect(skb);
+		verdict = NF_STOLEN;
+		break;
+	}
+	tcx_count(hook, act, err);
+	return verdict;
+}
+
+/*
+ * Called from __dev_queue_xmit() through nf_hook_egress(), under
+ * rcu_read_lock with BH off, before the clsact egress hook.  The data is
+ * at the link-layer header and pkt_len is set already.
+ *
+ * A drop returns NF_DROP rather than freeing the packet here, so that
+ * __dev_queue_xmit() returns NET_XMIT_DROP as it does for a tc drop; the
+ * packet's drop reason is then NETFILTER_DROP instead of TC_EGRESS.
+ */
+static unsigned int tcx_hook_egress(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct tcx_hook *hook = priv;
+	const struct tcx_mprog_entry *entry = rcu_dereference(hook->entry);
+	unsigned int verdict = NF_ACCEPT;
+	int act, err = 0;
+
+	if (unlikely(!READ_ONCE(entry->progs[0])))
+		return NF_ACCEPT;
+
+	tcx_prepare(skb, false);
+	act = tcx_run(entry, skb, false);
+	switch (act) {
+	case TCX_DROP:
+		verdict = NF_DROP;
+		break;
+	case TCX_REDIRECT:
+		err = tcx_redirect(skb);
+		verdict = NF_STOLEN;
+		break;
+	}
+	tcx_count(hook, act, err);
+	return verdict;
+}
+
+int tcx_hook_init(struct tcx_hook *hook)
+{
+	bool ingress = hook->dir == TCX_INGRESS;
+
+	hook->stats = __netdev_alloc_pcpu_stats(struct tcx_pcpu_stats,
+						GFP_KERNEL_ACCOUNT);
+	if (!hook->stats)
+		return -ENOMEM;
+
+	hook->ops.hook = ingress ? tcx_hook_ingress : tcx_hook_egress;
+	hook->ops.pf = NFPROTO_NETDEV;
+	hook->ops.hooknum = ingress ? NF_NETDEV_INGRESS : NF_NETDEV_EGRESS;
+	hook->ops.priority = ingress ? TCX_NF_PRIO_INGRESS : TCX_NF_PRIO_EGRESS;
+	hook->ops.dev = hook->dev;
+	hook->ops.priv = hook;
+	return 0;
+}
+
+void tcx_hook_fini(struct tcx_hook *hook)
+{
+	free_percpu(hook->stats);
+	hook->stats = NULL;
+}
+
+int tcx_hook_enable(struct tcx_hook *hook)
+{
+	int ret;
+
+	ASSERT_RTNL();
+	ret = nf_register_net_hook(dev_net(hook->dev), &hook->ops);
+	if (!ret)
+		hook->live = true;
+	return ret;
+}
+
+/*
+ * nf_unregister_net_hook() only swaps the hook function for a stub: a CPU
+ * may still be inside ours.  Wait for it, so that the caller may put the
+ * programs and free the hook as soon as this returns.  The device may have
+ * changed netns since the hook was registered; its hooks moved with it.
+ */
+void tcx_hook_disable(struct tcx_hook *hook)
+{
+	ASSERT_RTNL();
+	if (!hook->live)
+		return;
+	nf_unregister_net_hook(dev_net(hook->dev), &hook->ops);
+	synchronize_net();
+	hook->live = false;
+}
+
+void tcx_hook_read_stats(const struct tcx_hook *hook,
+			 struct tcx_hook_stats *stats)
+{
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		const struct tcx_pcpu_stats *s = per_cpu_ptr(hook->stats, cpu);
+		u64 packets, passed, dropped, redirected, failed;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			packets = u64_stats_read(&s->packets);
+			passed = u64_stats_read(&s->passed);
+			dropped = u64_stats_read(&s->dropped);
+			redirected = u64_stats_read(&s->redirected);
+			failed = u64_stats_read(&s->redirect_failed);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		stats->packets += packets;
+		stats->passed += passed;
+		stats->dropped += dropped;
+		stats->redirected += redirected;
+		stats->redirect_failed += failed;
+	}
+}

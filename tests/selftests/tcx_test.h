@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the tcx selftests, and the kselftest harness itself:
+ * include this first instead of kselftest_harness.h.
+ *
+ * Mind that ASSERT_*() and EXPECT_*() expand to more than one statement
+ * (the check, then the optional TH_LOG handler): as the body of a loop or
+ * an if, they need braces.
+ *
+ * The tests run as root inside the test VM with tcx.ko loaded, from any
+ * working directory.  BPF objects are looked up in $TCX_BPF_DIR, else in
+ * ../bpf next to the test binary (build/selftests -> build/bpf).
+ */
+#ifndef __TCX_TEST_H
+#define __TCX_TEST_H
+
+/* 6.1's harness has an unused parameter, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "libtcx.h"
+
+#define LO_IFINDEX	1
+
+/*
+ * TCX_F_ID alone, naming a program that exists but is not on the hook:
+ * upstream finds the program and refuses a relative object without a
+ * position (EINVAL); tcx.ko can only resolve ids among the programs on its
+ * hooks (bpf_prog_by_id is not exported to modules) and says ENOENT.
+ * TCX_NATIVE is defined when the tests run against upstream's tcx.
+ */
+#ifdef TCX_NATIVE
+#define TCX_ERR_ID_OFF_HOOK	EINVAL
+#else
+#define TCX_ERR_ID_OFF_HOOK	ENOENT
+#endif
+
+#ifndef offsetofend
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+#endif
+
+/* Fail the test with one line that says what to do when /dev/tcx is missing. */
+#define ASSERT_TCX_DEV()						\
+	do {								\
+		int __fd = tcx_dev_fd();				\
+									\
+		ASSERT_LE(0, __fd)					\
+			TH_LOG("cannot open /dev/%s: %s%s", TCX_DEVICE_NAME, \
+			       strerror(-__fd), __fd == -ENOENT ?	\
+			       " (is tcx.ko loaded?)" : "");		\
+	} while (0)
+
+/*
+ * A network namespace of the test's own (each test runs in a child process)
+ * gives it a fresh loopback device, ifindex 1, that no other test touches,
+ * and takes whatever a failed test left behind away with it.
+ */
+static inline int tcx_test_netns(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Upstream passes fd 0 as "no program" in a few places and expects EINVAL
+ * (fd 0 is open but not a program); make sure it is open, or it would be
+ * EBADF.
+ */
+static inline void tcx_test_hold_fd0(void)
+{
+	int fd;
+
+	if (fcntl(0, F_GETFD) >= 0)
+		return;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd > 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+}
+
+static inline int tcx_bpf_obj_path(char *buf, size_t len, const char *name)
+{
+	const char *dir = getenv("TCX_BPF_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+	int ret;
+
+	if (dir && *dir) {
+		ret = snprintf(buf, len, "%s/%s", dir, name);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0)
+			return -errno;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		ret = snprintf(buf, len, "%s/../bpf/%s", exe, name);
+	}
+	if (ret < 0 || (size_t)ret >= len)
+		return -ENAMETOOLONG;
+	if (access(buf, R_OK))
+		return -errno;
+	return 0;
+}
+
+/* A program of TYPE that only returns RET: r0 = RET; exit. */
+static inline int tcx_load_raw_prog(enum bpf_prog_type type, int ret)
+{
+	const struct bpf_insn insns[] = {
+		{
+			.code	 = BPF_ALU64 | BPF_MOV | BPF_K,
+			.dst_reg = BPF_REG_0,
+			.imm	 = ret,
+		},
+		{
+			.code	 = BPF_JMP | BPF_EXIT,
+		},
+	};
+
+	return bpf_prog_load(type, NULL, "GPL", insns,
+			     ARRAY_SIZE(insns), NULL);
+}
+
+/* A SCHED_CLS program returning TCX_NEXT. */
+static inline int tcx_load_dummy(void)
+{
+	return tcx_load_raw_prog(BPF_PROG_TYPE_SCHED_CLS, TCX_NEXT);
+}
+
+/* The program id behind FD, or 0. */
+static inline __u32 tcx_prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* Does the program with this id still exist (is someone holding it)? */
+static inline bool tcx_prog_id_alive(__u32 id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * Wait until the program with this id is gone: returns true once
+ * bpf_prog_get_fd_by_id() says ENOENT.  The wait covers a module that puts
+ * its references after an RCU grace period instead of before returning.
+ */
+static inline bool tcx_prog_id_released(__u32 id)
+{
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	int i, fd;
+
+	for (i = 0; i < 300; i++) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd == -ENOENT)
+			return true;
+		if (fd >= 0)
+			close(fd);
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+/* Run a shell command, stdout muted; 0 when it exited with 0. */
+static inline int tcx_run(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static inline int tcx_run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vsnprintf(cmd, sizeof(cmd) - 16, fmt, ap);
+	va_end(ap);
+	if (ret < 0 || (size_t)ret >= sizeof(cmd) - 16)
+		return -ENAMETOOLONG;
+	strcat(cmd, " >/dev/null");
+	ret = system(cmd);
+	if (ret == -1)
+		return -errno;
+	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -ECHILD;
+}
+
+#endif /* __TCX_TEST_H */
