@@ -34,6 +34,11 @@ export KSFT_DIR
 SUBMAKE		= $(MAKE) --no-print-directory TCX_DEPS_DONE=1
 PUBLIC		:= all module tools tests check unit fuzz lint selftests vm
 
+# Each mk/*.mk adds its public targets to PUBLIC and defines them only when
+# TCX_DEPS_DONE is set; one that builds a test for the VM makes it a
+# prerequisite of `tests` and puts the executable into build/selftests.
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: $(PUBLIC) clean help deps
 .DEFAULT_GOAL	:= all
 

@@ -355,7 +355,7 @@ static void tcx_link_show_fdinfo(struct seq_file *m, struct file *file)
 	struct tcx_link_info info;
 
 	tcx_link_fill_info(link, &info);
-	seq_printf(m, "link_type:\ttcx\n");
+	seq_puts(m, "link_type:\ttcx\n");
 	seq_printf(m, "link_id:\t%u\n", info.id);
 	seq_printf(m, "prog_id:\t%u\n", info.prog_id);
 	seq_printf(m, "ifindex:\t%u\n", info.ifindex);
