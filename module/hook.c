@@ -48,8 +48,8 @@
 /*
  * Where the hook sits among the netfilter netdev hooks of its device:
  * first at ingress and last at egress, which is where upstream runs tcx
- * relative to netfilter.  A chain with the same priority that was
- * registered earlier still runs first at ingress and later at egress.
+ * relative to netfilter.  A chain at the very same priority runs in
+ * registration order with it.
  */
 #define TCX_NF_PRIO_INGRESS	INT_MIN
 #define TCX_NF_PRIO_EGRESS	INT_MAX

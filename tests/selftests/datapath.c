@@ -512,6 +512,31 @@ static int udp_send(dp_t *self, int ns, const char *addr, __u16 port)
 	return ret;
 }
 
+/*
+ * One datagram from netns NS to ADDR:PORT on a socket with IP_RECVERR, so
+ * that a local drop below the socket is reported: 0 or -errno.
+ */
+static int udp_send_recverr(dp_t *self, int ns, const char *addr, __u16 port)
+{
+	struct sockaddr_storage ss;
+	int fd, one = 1, ret;
+	socklen_t len;
+
+	if (parse_addr(addr, port, &ss, &len) != AF_INET || ns_enter(self, ns))
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		ret = setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+		if (!ret && sendto(fd, "tcx", 4, 0, (struct sockaddr *)&ss, len) < 0)
+			ret = -errno;
+		close(fd);
+	}
+	ns_leave(self);
+	return ret;
+}
+
 static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -742,6 +767,14 @@ TEST_F_TIMEOUT(dp, drop_egress, DP_TIMEOUT)
 	ASSERT_EQ(0, detach(self, NS_A, self->x1, TCX_DIR_EGRESS, "verdict"));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+
+	/*
+	 * With the neighbour resolved the packet reaches the hook within
+	 * sendto(): the drop comes back as NET_XMIT_DROP, as for a tc drop.
+	 */
+	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "verdict"));
+	EXPECT_EQ(-ENOBUFS, udp_send_recverr(self, NS_A, "10.0.1.254", DP_PORT));
+	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
 	close(rx);
 }
 
@@ -1134,6 +1167,32 @@ TEST_F_TIMEOUT(dp, redirect_egress_to_egress, DP_TIMEOUT)
 	EXPECT_EQ(self->x2, ifindex);
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
 	EXPECT_EQ(1ULL, q.stats.redirected);
+	close(rx);
+}
+
+/*
+ * A program on y1's egress that redirects to y1's egress: each redirect
+ * nests a transmit, and the recursion limit of the core ends the loop
+ * with a drop.
+ */
+TEST_F_TIMEOUT(dp, redirect_loop_bounded, DP_TIMEOUT)
+{
+	struct dp_cfg cfg = { .ifindex = self->y1 };
+	struct tcx_query q;
+	int rx;
+
+	ASSERT_EQ(0, set_cfg(self, &cfg));
+	rx = udp_open(self, NS_B, AF_INET, DP_PORT);
+	ASSERT_LE(0, rx);
+	/* Resolve x1 first, so that the packet goes out from sendto(). */
+	ASSERT_EQ(0, sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", self->ns[NS_R]));
+	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "redir"));
+	ASSERT_EQ(0, udp_send(self, NS_R, "10.0.4.2", DP_PORT));
+	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
+	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
+	EXPECT_EQ(1ULL, q.stats.redirect_failed);
+	EXPECT_LE(8ULL, q.stats.redirected);
+	EXPECT_GE(9ULL, q.stats.redirected);
 	close(rx);
 }
 
