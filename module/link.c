@@ -174,7 +174,7 @@ static bool tcx_link_capable(const struct tcx_link *link)
 
 static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 {
-	struct bpf_prog *new_prog, *old_prog = NULL;
+	struct bpf_prog *new_prog, *old_prog = NULL, *prev_prog;
 	struct tcx_link_update_args args;
 	int ret;
 
@@ -219,11 +219,14 @@ static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 			      TCX_F_REPLACE | TCX_F_ID,
 			      tcx_prog_id(link->prog), 0);
 	if (!ret) {
-		old_prog = xchg(&link->prog, new_prog);
+		prev_prog = xchg(&link->prog, new_prog);
 		new_prog = NULL;
-		/* Freed after a grace period: the data path may still run it. */
-		bpf_prog_put(old_prog);
-		old_prog = NULL;
+		/*
+		 * The link's reference; old_prog's own, from the fd, is put
+		 * below.  Freed after a grace period: the data path may still
+		 * run it.
+		 */
+		bpf_prog_put(prev_prog);
 	}
 out_unlock:
 	rtnl_unlock();
@@ -255,13 +258,19 @@ out_unlock:
 	return ret;
 }
 
-/* The pin is a reference of its own, and keeps the module loaded. */
+/*
+ * The pin is a reference of its own, and keeps the module loaded.  A
+ * pinned link without fds can only be found again by id, which takes
+ * CAP_SYS_ADMIN in the initial user namespace: so do pinning and
+ * unpinning, or root of any user namespace could leave links behind that
+ * it cannot take back, and that keep tcx.ko from unloading.
+ */
 static long tcx_link_pin(struct tcx_link *link, bool pin)
 {
 	int ret = 0;
 
 	rtnl_lock();
-	if (!tcx_link_capable(link)) {
+	if (!capable(CAP_SYS_ADMIN) || !tcx_link_capable(link)) {
 		ret = -EPERM;
 	} else if (pin && !link->pinned) {
 		link->pinned = true;

@@ -4,6 +4,7 @@
 # Install what the build and the tests need, and nothing twice.
 #
 #   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
+#   scripts/deps.sh kernel612                      also the 6.12 kernel for the VM
 #   scripts/deps.sh kver                           print the headers' kernel version
 #   scripts/deps.sh env                            print the paths as make variables
 #
@@ -20,8 +21,8 @@ HEADERS_META=${HEADERS_META:-linux-headers-amd64}
 PACKAGES=(
 	build-essential linux-headers-amd64 kmod
 	qemu-system-x86 busybox-static cpio
-	clang llvm lld libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool
-	iproute2 iputils-ping jq dkms linux-source-6.1
+	clang llvm lld libbpf-dev libelf-dev zlib1g-dev libjson-c-dev pkg-config bpftool
+	iproute2 iputils-ping nftables jq dkms linux-source-6.1
 )
 
 die() { echo "deps: $*" >&2; exit 1; }
@@ -101,6 +102,74 @@ do_kernel() {
 	rm -rf "$TCX_CACHE/dl"
 }
 
+# The second VM kernel: bookworm-backports' 6.12, which has tcx natively, so
+# the same tests also run against upstream's implementation.  Backports is
+# added for this one download only, through a sources file and an apt state
+# of its own in the cache; the host's apt configuration is not touched.
+BPO_SUITE=${BPO_SUITE:-bookworm-backports}
+BPO_SERIES=${BPO_SERIES:-6.12}
+
+# The host's Debian mirror (deb822 or one-line sources), else deb.debian.org.
+debian_mirror() {
+	local uri
+	uri=$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/*$/\1/p' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	[ -n "$uri" ] || uri=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\/debian\)\/* .*/\2/p' \
+		/etc/apt/sources.list 2>/dev/null | head -n1)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+bpo_apt() {
+	local cmd=$1 root=$TCX_CACHE/apt-bpo
+	shift
+	"$cmd" -o Dir::Etc::sourcelist="$root/sources.list" \
+		-o Dir::Etc::sourceparts=- \
+		-o Dir::State="$root/state" -o Dir::State::status=/var/lib/dpkg/status \
+		-o Dir::Cache="$root/cache" \
+		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root "$@"
+}
+
+# The backports kernel of the series, as linux-image-VERSION-amd64 names it
+# (e.g. 6.12.48+deb12-amd64): the newest of the plain flavour, not -rt or
+# -cloud, and not the -unsigned or -dbg packages.
+bpo_kernel_pkg() {
+	bpo_apt apt-cache pkgnames linux-image-"$BPO_SERIES" 2>/dev/null |
+		grep -E "^linux-image-$BPO_SERIES\.[0-9]+(\+[a-z0-9.]+)?-amd64\$" |
+		sort -V | tail -n1 || true
+}
+
+do_kernel612() {
+	local root=$TCX_CACHE/apt-bpo pkg kv ver dir deb
+	mkdir -p "$root/state/lists/partial" "$root/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BPO_SUITE main" \
+		>"$root/sources.list"
+
+	pkg=$(bpo_kernel_pkg)
+	if [ -z "$pkg" ] || [ -z "$(find "$root/state/lists" -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+		echo "deps: apt-get update for $BPO_SUITE (private apt state in $root)" >&2
+		bpo_apt apt-get update -qq || die "apt-get update of $BPO_SUITE failed"
+		pkg=$(bpo_kernel_pkg)
+	fi
+	[ -n "$pkg" ] || die "no linux-image-$BPO_SERIES.*-amd64 in $BPO_SUITE"
+	kv=${pkg#linux-image-}
+	ver=$(bpo_apt apt-cache show "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -n1)
+	dir=$TCX_CACHE/kernel-$kv
+	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$ver" ] && return 0
+
+	echo "deps: fetching $pkg $ver from $BPO_SUITE for the VM" >&2
+	rm -rf "$dir" "$dir.tmp" "$TCX_CACHE/dl612"
+	mkdir -p "$TCX_CACHE/dl612"
+	(cd "$TCX_CACHE/dl612" && bpo_apt apt-get download -qq "$pkg=$ver") ||
+		die "$pkg $ver cannot be downloaded"
+	deb=$(ls "$TCX_CACHE"/dl612/"$pkg"_*.deb)
+	mkdir -p "$dir.tmp"
+	dpkg-deb -x "$deb" "$dir.tmp"
+	/sbin/depmod -b "$dir.tmp" "$kv"
+	echo "$ver" >"$dir.tmp/.version"
+	mv "$dir.tmp" "$dir"
+	rm -rf "$TCX_CACHE/dl612"
+}
+
 SOURCE_FILES=(
 	tools/testing/selftests/kselftest_harness.h
 	tools/testing/selftests/kselftest.h
@@ -145,7 +214,8 @@ packages)	do_packages ;;
 kernel)		do_packages; do_kernel ;;
 source)		do_packages; do_source ;;
 all)		do_packages; do_kernel; do_source ;;
+kernel612)	do_packages; do_kernel612 ;;
 kver)		kver ;;
 env)		do_env ;;
-*)		die "usage: $0 [packages|kernel|source|all|kver|env]" ;;
+*)		die "usage: $0 [packages|kernel|kernel612|source|all|kver|env]" ;;
 esac

@@ -10,6 +10,10 @@
  * Each test runs in a network namespace of its own, on its loopback device
  * (ifindex 1) unless it needs a device it can delete.  Packets are not
  * sent here: the data path has its own tests.
+ *
+ * The same tests run against native tcx (Linux 6.6 and later) through
+ * libtcx's native backend, which checks that they expect what upstream
+ * does; the raw ioctls and hook flags are tcx-dkms's own and skipped there.
  */
 #include "tcx_test.h"
 
@@ -683,12 +687,10 @@ TEST_F_TIMEOUT(tc_opts, max, 300)
 	self->ifindex = LO_IFINDEX;
 }
 
-/* 19. Query with and without arrays, short arrays, and bad flags. */
+/* 19. Query with and without arrays, short arrays. */
 TEST_F(tc_opts, query)
 {
 	__u32 ids[10], i;
-	struct tcx_query_args args;
-	int tcx_fd = tcx_dev_fd(), ret;
 	LIBTCX_OPTS(tcx_query, q);
 
 	for (i = 1; i <= 4; i++) {
@@ -715,39 +717,6 @@ TEST_F(tc_opts, query)
 	ASSERT_EQ(POISON, ids[4]);
 	ASSERT_EQ(NULL, q.link_ids);
 
-	/* The raw ioctl writes back count, revision and zero flags only. */
-	memset(&args, 0, sizeof(args));
-	args.size = sizeof(args);
-	args.ifindex = self->ifindex;
-	args.direction = self->dir;
-	ASSERT_EQ(0, ioctl(tcx_fd, TCX_IOC_QUERY, &args));
-	ASSERT_EQ(sizeof(args), args.size);
-	ASSERT_EQ((__u32)self->ifindex, args.ifindex);
-	ASSERT_EQ(self->dir, args.direction);
-	ASSERT_EQ(0U, args.query_flags);
-	ASSERT_EQ(0U, args.attach_flags);
-	ASSERT_EQ(4U, args.count);
-	ASSERT_EQ(5ULL, args.revision);
-	ASSERT_EQ(0ULL, args.prog_ids);
-	ASSERT_EQ(0ULL, args.prog_attach_flags);
-	ASSERT_EQ(0ULL, args.link_ids);
-	ASSERT_EQ(0ULL, args.link_attach_flags);
-
-	for (i = 0; i < 10; i++)
-		ids[i] = POISON;
-	args.prog_ids = (__u64)(uintptr_t)ids;
-	ASSERT_EQ(0, ioctl(tcx_fd, TCX_IOC_QUERY, &args));
-	ASSERT_EQ(4U, args.count);
-	ASSERT_EQ(5ULL, args.revision);
-	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(ID(i + 1), ids[i]);
-	}
-	ASSERT_EQ(POISON, ids[4]);
-	ASSERT_EQ((__u64)(uintptr_t)ids, args.prog_ids);
-	ASSERT_EQ(0ULL, args.prog_attach_flags);
-	ASSERT_EQ(0ULL, args.link_ids);
-	ASSERT_EQ(0ULL, args.link_attach_flags);
-
 	/* Too small: what fits, ENOSPC, and the total in count. */
 	for (i = 0; i < 10; i++)
 		ids[i] = POISON;
@@ -762,18 +731,6 @@ TEST_F(tc_opts, query)
 	ASSERT_EQ(ID(2), ids[1]);
 	ASSERT_EQ(POISON, ids[2]);
 	ASSERT_EQ(POISON, ids[3]);
-
-	args.count = 1;
-	args.revision = 0;
-	for (i = 0; i < 10; i++)
-		ids[i] = POISON;
-	ret = ioctl(tcx_fd, TCX_IOC_QUERY, &args);
-	ASSERT_EQ(-1, ret);
-	ASSERT_EQ(ENOSPC, errno);
-	ASSERT_EQ(4U, args.count);
-	ASSERT_EQ(5ULL, args.revision);
-	ASSERT_EQ(ID(1), ids[0]);
-	ASSERT_EQ(POISON, ids[1]);
 
 	/* Room to spare. */
 	for (i = 0; i < 10; i++)
@@ -811,6 +768,77 @@ TEST_F(tc_opts, query)
 	ASSERT_EQ(4U, q.count);
 	ASSERT_EQ(POISON, ids[0]);
 
+	ASSERT_HOOK(5, ID(1), ID(2), ID(3), ID(4));
+	ASSERT_EQ(0, DETACH(FD(4)));
+	ASSERT_EQ(0, DETACH(FD(3)));
+	ASSERT_EQ(0, DETACH(FD(2)));
+	ASSERT_EQ(0, DETACH(FD(1)));
+	ASSERT_EMPTY();
+}
+
+/*
+ * 19, the raw part: TCX_IOC_QUERY writes back count, revision and zero
+ * flags only, fills what fits before ENOSPC, and takes no query or attach
+ * flags.  (Upstream checks the same on bpf(BPF_PROG_QUERY).)
+ */
+TEST_F(tc_opts, query_ioctl)
+{
+	struct tcx_query_args args;
+	int tcx_fd, ret;
+	__u32 ids[10], i;
+
+	TCX_MODULE_ONLY("/dev/tcx");
+	tcx_fd = tcx_dev_fd();
+	ASSERT_LE(0, tcx_fd);
+	for (i = 1; i <= 4; i++) {
+		ASSERT_EQ(0, ATTACH(FD(i), .expected_revision = i));
+	}
+
+	memset(&args, 0, sizeof(args));
+	args.size = sizeof(args);
+	args.ifindex = self->ifindex;
+	args.direction = self->dir;
+	ASSERT_EQ(0, ioctl(tcx_fd, TCX_IOC_QUERY, &args));
+	ASSERT_EQ(sizeof(args), args.size);
+	ASSERT_EQ((__u32)self->ifindex, args.ifindex);
+	ASSERT_EQ(self->dir, args.direction);
+	ASSERT_EQ(0U, args.query_flags);
+	ASSERT_EQ(0U, args.attach_flags);
+	ASSERT_EQ(4U, args.count);
+	ASSERT_EQ(5ULL, args.revision);
+	ASSERT_EQ(0ULL, args.prog_ids);
+	ASSERT_EQ(0ULL, args.prog_attach_flags);
+	ASSERT_EQ(0ULL, args.link_ids);
+	ASSERT_EQ(0ULL, args.link_attach_flags);
+
+	for (i = 0; i < 10; i++)
+		ids[i] = POISON;
+	args.prog_ids = (__u64)(uintptr_t)ids;
+	ASSERT_EQ(0, ioctl(tcx_fd, TCX_IOC_QUERY, &args));
+	ASSERT_EQ(4U, args.count);
+	ASSERT_EQ(5ULL, args.revision);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(ID(i + 1), ids[i]);
+	}
+	ASSERT_EQ(POISON, ids[4]);
+	ASSERT_EQ((__u64)(uintptr_t)ids, args.prog_ids);
+	ASSERT_EQ(0ULL, args.prog_attach_flags);
+	ASSERT_EQ(0ULL, args.link_ids);
+	ASSERT_EQ(0ULL, args.link_attach_flags);
+
+	/* Too small: what fits, ENOSPC, and the total in count. */
+	args.count = 1;
+	args.revision = 0;
+	for (i = 0; i < 10; i++)
+		ids[i] = POISON;
+	ret = ioctl(tcx_fd, TCX_IOC_QUERY, &args);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_EQ(4U, args.count);
+	ASSERT_EQ(5ULL, args.revision);
+	ASSERT_EQ(ID(1), ids[0]);
+	ASSERT_EQ(POISON, ids[1]);
+
 	/* query_flags and attach_flags are inputs that must be zero. */
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
@@ -825,11 +853,6 @@ TEST_F(tc_opts, query)
 	ASSERT_EQ(EINVAL, errno);
 
 	ASSERT_HOOK(5, ID(1), ID(2), ID(3), ID(4));
-	ASSERT_EQ(0, DETACH(FD(4)));
-	ASSERT_EQ(0, DETACH(FD(3)));
-	ASSERT_EQ(0, DETACH(FD(2)));
-	ASSERT_EQ(0, DETACH(FD(1)));
-	ASSERT_EMPTY();
 }
 
 /* 20. An unused hook answers count 0, revision 1, and takes revision 1. */
@@ -1113,6 +1136,10 @@ TEST_F(tc_opts, hook_flags)
 {
 	LIBTCX_OPTS(tcx_query, q);
 
+	TCX_MODULE_ONLY("hook flags");
+	ASSERT_EQ(0, tcx_query(self->ifindex, self->dir, &q));
+	ASSERT_EQ(0U, q.unavailable);
+
 	ASSERT_EQ(0, tcx_query(self->ifindex, self->dir, &q));
 	ASSERT_EQ(0U, q.hook_flags);
 
@@ -1132,6 +1159,37 @@ TEST_F(tc_opts, hook_flags)
 	ASSERT_EQ(0U, q.hook_flags);
 }
 
+/*
+ * What the backend cannot report is zero and said to be missing: native tcx
+ * has neither hook flags nor counters; tcx.ko has both.
+ */
+TEST_F(tc_opts, query_unavailable)
+{
+	const __u32 none = TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS;
+	struct tcx_hook_stats zero;
+	LIBTCX_OPTS(tcx_query, q);
+
+	memset(&zero, 0, sizeof(zero));
+	ASSERT_EQ(0, ATTACH(FD(1)));
+	q.unavailable = POISON;
+	ASSERT_EQ(0, tcx_query(self->ifindex, self->dir, &q));
+	ASSERT_EQ(1U, q.count);
+	if (tcx_test_native()) {
+		ASSERT_EQ(none, q.unavailable);
+		ASSERT_EQ(0U, q.hook_flags);
+		ASSERT_EQ(0, memcmp(&zero, &q.stats, sizeof(zero)));
+	} else {
+		ASSERT_EQ(0U, q.unavailable);
+		ASSERT_EQ(TCX_HOOK_F_LIVE, q.hook_flags);
+	}
+
+	/* A caller that predates the field gets nothing written there. */
+	q.sz = offsetof(struct tcx_query, unavailable);
+	q.unavailable = POISON;
+	ASSERT_EQ(0, tcx_query(self->ifindex, self->dir, &q));
+	ASSERT_EQ(POISON, q.unavailable);
+}
+
 /* libtcx's own rules: opts sizes, relative_fd vs relative_id, errno. */
 TEST_F(tc_opts, libtcx_opts)
 {
@@ -1144,7 +1202,6 @@ TEST_F(tc_opts, libtcx_opts)
 		__u64 tail;
 	} bigq;
 	struct tcx_opts old;
-	int fd = tcx_dev_fd();
 
 	/* sz must cover at least itself. */
 	errno = 0;
@@ -1201,13 +1258,21 @@ TEST_F(tc_opts, libtcx_opts)
 	ASSERT_EQ(-EINVAL, ATTACH(FD(4), .tag = "tag"));
 	ASSERT_HOOK(4, ID(2), ID(3), ID(1));
 
-	/* Errors from the module set errno as well. */
+	/* Errors from the kernel set errno as well. */
 	errno = 0;
 	ASSERT_EQ(-EEXIST, ATTACH(FD(3)));
 	ASSERT_EQ(EEXIST, errno);
+}
 
-	/* One descriptor, kept, and not inherited across exec. */
+/* libtcx keeps one descriptor of /dev/tcx, not inherited across exec. */
+TEST_F(tc_opts, dev_fd)
+{
+	int fd;
+
+	TCX_MODULE_ONLY("/dev/tcx");
+	fd = tcx_dev_fd();
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ATTACH(FD(1)));
 	ASSERT_EQ(fd, tcx_dev_fd());
 	ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 }

@@ -7,9 +7,12 @@
  * (the check, then the optional TH_LOG handler): as the body of a loop or
  * an if, they need braces.
  *
- * The tests run as root inside the test VM with tcx.ko loaded, from any
- * working directory.  BPF objects are looked up in $TCX_BPF_DIR, else in
- * ../bpf next to the test binary (build/selftests -> build/bpf).
+ * The tests run as root inside the test VM, from any working directory:
+ * on 6.1 against tcx.ko, on 6.12 against the kernel's own tcx, through the
+ * same libtcx calls (libtcx picks its backend; TCX_BACKEND forces one).
+ * What only tcx-dkms has is tested under TCX_MODULE_ONLY() and counted as
+ * skipped on native tcx.  BPF objects are looked up in $TCX_BPF_DIR, else
+ * in ../bpf next to the test binary (build/selftests -> build/bpf).
  */
 #ifndef __TCX_TEST_H
 #define __TCX_TEST_H
@@ -40,33 +43,62 @@
 
 #define LO_IFINDEX	1
 
+/* Are the tests running against the kernel's own tcx? */
+static inline bool tcx_test_native(void)
+{
+	return tcx_backend() == TCX_BACKEND_NATIVE;
+}
+
+/*
+ * A test of what only tcx-dkms has (its ioctls, the module itself, owner
+ * and tag, hook flags and counters): skipped on native tcx.  First thing in
+ * the test body: a SKIP() in FIXTURE_SETUP does not stop the body.
+ */
+#define TCX_MODULE_ONLY(what)							do {										if (tcx_test_native())								SKIP(return, "native tcx has no %s", what);		} while (0)
+
 /*
  * TCX_F_ID alone, naming a program that exists but is not on the hook:
  * upstream finds the program and refuses a relative object without a
  * position (EINVAL); tcx.ko can only resolve ids among the programs on its
  * hooks (bpf_prog_by_id is not exported to modules) and says ENOENT.
- * TCX_NATIVE is defined when the tests run against upstream's tcx.
  */
-#ifdef TCX_NATIVE
-#define TCX_ERR_ID_OFF_HOOK	EINVAL
-#else
-#define TCX_ERR_ID_OFF_HOOK	ENOENT
-#endif
+#define TCX_ERR_ID_OFF_HOOK	(tcx_test_native() ? EINVAL : ENOENT)
+
+/*
+ * tcx_link_info.flags as the backend reports them: native tcx knows no
+ * owner and no tag, and says so.
+ */
+static inline __u32 tcx_test_link_flags(__u32 flags)
+{
+	if (tcx_test_native())
+		flags |= TCX_LINK_F_NO_OWNER | TCX_LINK_F_NO_TAG;
+	return flags;
+}
 
 #ifndef offsetofend
 #define offsetofend(TYPE, FIELD) \
 	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
 #endif
 
-/* Fail the test with one line that says what to do when /dev/tcx is missing. */
+/*
+ * Fail the test with one line that says what is missing: the backend, and
+ * for the module /dev/tcx.
+ */
 #define ASSERT_TCX_DEV()						\
 	do {								\
-		int __fd = tcx_dev_fd();				\
+		int __b = tcx_backend(), __fd;				\
 									\
-		ASSERT_LE(0, __fd)					\
-			TH_LOG("cannot open /dev/%s: %s%s", TCX_DEVICE_NAME, \
-			       strerror(-__fd), __fd == -ENOENT ?	\
-			       " (is tcx.ko loaded?)" : "");		\
+		ASSERT_LT(0, __b)					\
+			TH_LOG("no libtcx backend: %s (TCX_BACKEND=%s)", \
+			       strerror(-__b), getenv("TCX_BACKEND") ?: ""); \
+		if (__b == TCX_BACKEND_MODULE) {			\
+			__fd = tcx_dev_fd();				\
+			ASSERT_LE(0, __fd)				\
+				TH_LOG("cannot open /dev/%s: %s%s",	\
+				       TCX_DEVICE_NAME, strerror(-__fd), \
+				       __fd == -ENOENT ?		\
+				       " (is tcx.ko loaded?)" : "");	\
+		}							\
 	} while (0)
 
 /*

@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libtcx: the /dev/tcx ioctls behind libbpf-style calls.  See libtcx.h for
- * the contract; this file only validates options, fills the size-prefixed
- * ioctl arguments and turns failures into negative errnos.
+ * libtcx: libbpf-style calls for tcx hooks.  See libtcx.h for the contract.
+ * This file validates the caller's options, fills the size-prefixed
+ * argument structs of <linux/tcx.h>, picks the backend once per process
+ * (module.c: /dev/tcx; native.c: the kernel's own tcx) and turns failures
+ * into negative errnos.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 
 #include "libtcx.h"
-
-#define offsetofend(TYPE, FIELD) \
-	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+#include "libtcx_internal.h"
 
 /* Does the caller's struct reach FIELD?  Older callers pass smaller ones. */
 #define OPTS_HAS(opts, FIELD) \
@@ -53,52 +52,78 @@ static int libtcx_err(int ret)
 	return ret;
 }
 
-/* -1: not open yet.  Only ever goes from -1 to an open fd, once. */
-static atomic_int tcx_fd = -1;
+/* 0: not chosen yet.  Only ever goes from 0 to a backend, once. */
+static atomic_int tcx_backend_chosen;
 
-int tcx_dev_fd(void)
+static int backend_choose(void)
 {
-	int fd = atomic_load_explicit(&tcx_fd, memory_order_acquire);
-	int unset = -1;
+	const char *force = getenv("TCX_BACKEND");
+	int native;
 
-	if (fd >= 0)
-		return fd;
-
-	fd = open("/dev/" TCX_DEVICE_NAME, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return libtcx_err(-errno);
-
-	/* Another thread may have won the race: keep its fd, drop ours. */
-	if (!atomic_compare_exchange_strong(&tcx_fd, &unset, fd)) {
-		close(fd);
-		fd = unset;
+	if (force && *force) {
+		if (!strcmp(force, "module"))
+			return TCX_BACKEND_MODULE;
+		if (!strcmp(force, "native"))
+			return TCX_BACKEND_NATIVE;
+		return -EINVAL;
 	}
-	return fd;
+
+	native = tcx_native_probe();
+	if (native > 0)
+		return TCX_BACKEND_NATIVE;
+	if (!native)
+		return TCX_BACKEND_MODULE;
+	/*
+	 * The probe itself was refused (EPERM without CAP_NET_ADMIN, or bpf()
+	 * filtered): an existing /dev/tcx says tcx-dkms is what this host
+	 * uses, and otherwise the kernel's own errors are the useful ones.
+	 */
+	if (!access("/dev/" TCX_DEVICE_NAME, F_OK))
+		return TCX_BACKEND_MODULE;
+	return TCX_BACKEND_NATIVE;
 }
 
-/* An ioctl on /dev/tcx: its non-negative result, or -errno. */
-static int tcx_ioctl(unsigned long cmd, void *arg)
+int tcx_backend(void)
 {
-	int fd = tcx_dev_fd();
-	int ret;
+	int backend = atomic_load_explicit(&tcx_backend_chosen,
+					   memory_order_acquire);
+	int unset = 0;
 
-	if (fd < 0)
-		return fd;
-	ret = ioctl(fd, cmd, arg);
-	return ret < 0 ? -errno : ret;
+	if (backend)
+		return backend;
+	backend = backend_choose();
+	if (backend < 0)
+		return libtcx_err(backend);
+	/* Racing first calls choose alike; keep whichever came first. */
+	if (!atomic_compare_exchange_strong(&tcx_backend_chosen, &unset,
+					    backend))
+		backend = unset;
+	return backend;
 }
 
-/*
- * An ioctl on a link fd.  Any other file refuses our commands with ENOTTY:
- * say EINVAL, as bpf() does for an fd that is not a link.
- */
-static int tcx_link_ioctl(int link_fd, unsigned long cmd, void *arg)
+const char *tcx_backend_name(int backend)
 {
-	int ret = ioctl(link_fd, cmd, arg);
+	switch (backend) {
+	case TCX_BACKEND_MODULE:
+		return "module";
+	case TCX_BACKEND_NATIVE:
+		return "native";
+	default:
+		return NULL;
+	}
+}
 
-	if (ret >= 0)
-		return ret;
-	return errno == ENOTTY ? -EINVAL : -errno;
+/* The ops of the backend in use, or NULL with *err set. */
+static const struct tcx_ops *tcx_ops(int *err)
+{
+	int backend = tcx_backend();
+
+	if (backend < 0) {
+		*err = backend;
+		return NULL;
+	}
+	return backend == TCX_BACKEND_NATIVE ? &tcx_native_ops :
+					       &tcx_module_ops;
 }
 
 static int prog_args_init(struct tcx_prog_args *args, int ifindex,
@@ -135,6 +160,7 @@ static int prog_args_init(struct tcx_prog_args *args, int ifindex,
 int tcx_prog_attach(int ifindex, enum tcx_dir dir, int prog_fd,
 		    const struct tcx_opts *opts)
 {
+	const struct tcx_ops *ops;
 	struct tcx_prog_args args;
 	int ret;
 
@@ -145,12 +171,16 @@ int tcx_prog_attach(int ifindex, enum tcx_dir dir, int prog_fd,
 		return libtcx_err(-EINVAL);
 	args.replace_prog_fd = OPTS_GET(opts, replace_prog_fd, 0);
 
-	return libtcx_err(tcx_ioctl(TCX_IOC_PROG_ATTACH, &args));
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->prog_attach(&args));
 }
 
 int tcx_prog_detach(int ifindex, enum tcx_dir dir, int prog_fd,
 		    const struct tcx_opts *opts)
 {
+	const struct tcx_ops *ops;
 	struct tcx_prog_args args;
 	int ret;
 
@@ -160,7 +190,10 @@ int tcx_prog_detach(int ifindex, enum tcx_dir dir, int prog_fd,
 	if (OPTS_GET(opts, replace_prog_fd, 0) || OPTS_GET(opts, tag, NULL))
 		return libtcx_err(-EINVAL);
 
-	return libtcx_err(tcx_ioctl(TCX_IOC_PROG_DETACH, &args));
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->prog_detach(&args));
 }
 
 static __u64 ptr_to_u64(const void *ptr)
@@ -170,11 +203,15 @@ static __u64 ptr_to_u64(const void *ptr)
 
 int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q)
 {
+	const struct tcx_ops *ops;
 	struct tcx_query_args args;
 	int ret;
 
-	if (!q || !OPTS_VALID(q, tcx_query, stats))
+	if (!q || !OPTS_VALID(q, tcx_query, unavailable))
 		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
 
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
@@ -186,12 +223,13 @@ int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q)
 	args.link_ids = ptr_to_u64(OPTS_GET(q, link_ids, NULL));
 	args.link_attach_flags = ptr_to_u64(OPTS_GET(q, link_attach_flags, NULL));
 
-	ret = tcx_ioctl(TCX_IOC_QUERY, &args);
+	ret = ops->query(&args);
 	if (!ret || ret == -ENOSPC) {
 		OPTS_SET(q, count, args.count);
 		OPTS_SET(q, revision, args.revision);
 		OPTS_SET(q, hook_flags, args.hook_flags);
 		OPTS_SET(q, stats, args.stats);
+		OPTS_SET(q, unavailable, ops->query_unavailable);
 	}
 	return libtcx_err(ret);
 }
@@ -199,6 +237,7 @@ int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q)
 int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 		    const struct tcx_opts *opts)
 {
+	const struct tcx_ops *ops;
 	struct tcx_link_create_args args;
 	struct tcx_prog_args pargs;
 	const char *tag;
@@ -226,13 +265,18 @@ int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 		strcpy(args.tag, tag);
 	}
 
-	return libtcx_err(tcx_ioctl(TCX_IOC_LINK_CREATE, &args));
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_create(&args));
 }
 
 int tcx_link_update(int link_fd, int new_prog_fd,
 		    const struct tcx_link_update_opts *opts)
 {
+	const struct tcx_ops *ops;
 	struct tcx_link_update_args args;
+	int ret;
 
 	if (!OPTS_VALID(opts, tcx_link_update_opts, old_prog_fd))
 		return libtcx_err(-EINVAL);
@@ -243,73 +287,69 @@ int tcx_link_update(int link_fd, int new_prog_fd,
 	args.new_prog_fd = new_prog_fd;
 	args.old_prog_fd = OPTS_GET(opts, old_prog_fd, 0);
 
-	return libtcx_err(tcx_link_ioctl(link_fd, TCX_IOC_LINK_UPDATE, &args));
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_update(link_fd, &args));
 }
 
 int tcx_link_detach(int link_fd)
 {
-	return libtcx_err(tcx_link_ioctl(link_fd, TCX_IOC_LINK_DETACH, NULL));
+	const struct tcx_ops *ops;
+	int ret;
+
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_detach(link_fd));
 }
 
 int tcx_link_pin(int link_fd)
 {
-	return libtcx_err(tcx_link_ioctl(link_fd, TCX_IOC_LINK_PIN, NULL));
+	const struct tcx_ops *ops;
+	int ret;
+
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_pin(link_fd));
 }
 
 int tcx_link_unpin(int link_fd)
 {
-	return libtcx_err(tcx_link_ioctl(link_fd, TCX_IOC_LINK_UNPIN, NULL));
+	const struct tcx_ops *ops;
+	int ret;
+
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_unpin(link_fd));
 }
 
 int tcx_link_get_fd_by_id(__u32 id)
 {
-	struct tcx_link_id_args args;
+	const struct tcx_ops *ops;
+	int ret;
 
-	memset(&args, 0, sizeof(args));
-	args.size = sizeof(args);
-	args.id = id;
-
-	return libtcx_err(tcx_ioctl(TCX_IOC_LINK_GET_FD_BY_ID, &args));
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_get_fd_by_id(id));
 }
 
 int tcx_link_get_info_len(int link_fd, struct tcx_link_info *info,
 			  __u32 info_len)
 {
-	if (!info || info_len < offsetofend(struct tcx_link_info, flags))
-		return libtcx_err(-EINVAL);
-
-	/* The module writes what fits in the caller's struct, and no more. */
-	memset(info, 0, info_len);
-	info->size = info_len;
-
-	return libtcx_err(tcx_link_ioctl(link_fd, TCX_IOC_LINK_INFO, info));
-}
-
-int tcx_module_version(__u32 *abi_version, char *buf, size_t len)
-{
-	struct tcx_version ver;
-	size_t n;
+	const struct tcx_ops *ops;
 	int ret;
 
-	memset(&ver, 0, sizeof(ver));
-	ver.size = sizeof(ver);
-	ret = tcx_ioctl(TCX_IOC_VERSION, &ver);
-	if (ret)
+	if (!info || info_len < offsetofend(struct tcx_link_info, flags))
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
 		return libtcx_err(ret);
 
-	/* Do not trust the module to terminate the string. */
-	n = strnlen(ver.module_version, sizeof(ver.module_version));
-	if (n == sizeof(ver.module_version))
-		n--;
-	ver.module_version[n] = '\0';
-
-	if (abi_version)
-		*abi_version = ver.abi_version;
-	if (buf && len) {
-		size_t copy = n < len - 1 ? n : len - 1;
-
-		memcpy(buf, ver.module_version, copy);
-		buf[copy] = '\0';
-	}
-	return n;
+	memset(info, 0, info_len);
+	info->size = info_len;
+	return libtcx_err(ops->link_get_info(link_fd, info));
 }

@@ -1,11 +1,27 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * libtcx: attach, detach and query programs on tcx hooks through /dev/tcx
- * (the tcx-dkms module).  Installed as <tcx/libtcx.h>.
+ * libtcx: attach, detach and query programs on tcx hooks, with one API on
+ * old and new kernels.  Installed as <tcx/libtcx.h>.
  *
  * The calls mirror libbpf's bpf_prog_attach_opts(), bpf_prog_detach_opts()
- * and bpf_prog_query_opts() for BPF_TCX_INGRESS/BPF_TCX_EGRESS on Linux 6.6,
- * so code can switch between native tcx and tcx-dkms with little change.
+ * and bpf_prog_query_opts() for BPF_TCX_INGRESS/BPF_TCX_EGRESS on Linux 6.6.
+ *
+ * Backends.  On first use libtcx asks the kernel whether it has tcx itself
+ * (BPF_PROG_QUERY for BPF_TCX_INGRESS on lo).  If so, every call is a bpf()
+ * call to the kernel's own tcx ("native", Linux 6.6 and later); otherwise
+ * it goes through /dev/tcx to the tcx-dkms module ("module", e.g. on 6.1).
+ * When the probe itself is refused (no CAP_NET_ADMIN), the module is chosen
+ * if /dev/tcx exists, native otherwise.  The environment variable
+ * TCX_BACKEND=module or TCX_BACKEND=native forces one (any other non-empty
+ * value makes every call fail with -EINVAL).  The choice is made once per
+ * process; tcx_backend() tells which.
+ *
+ * The semantics (placement, revisions, errnos, link lifetime) are
+ * upstream's on both; where tcx-dkms differs, the call's description says
+ * so.  What only tcx-dkms keeps is reported as not available on native,
+ * never made up: a link's owner and tag (TCX_LINK_F_NO_OWNER,
+ * TCX_LINK_F_NO_TAG in its info), a hook's live flag and counters
+ * (tcx_query's unavailable).
  *
  * Conventions, as in libbpf:
  *  - every function returns >= 0 on success and a negative errno on failure,
@@ -16,14 +32,17 @@
  *    built against a newer libtcx may pass a larger struct only if the fields
  *    this version does not know are zero (else -EINVAL).
  *
- * /dev/tcx is opened on first use (O_RDWR | O_CLOEXEC) and kept open for the
- * life of the process; concurrent first calls are safe.  When the open fails,
- * the call fails with that open's error, which is then retried on the next
- * call:
+ * Module backend: /dev/tcx is opened on first use (O_RDWR | O_CLOEXEC) and
+ * kept open for the life of the process; concurrent first calls are safe.
+ * When the open fails, the call fails with that open's error, which is then
+ * retried on the next call:
  *   -ENOENT  the tcx module is not loaded (modprobe tcx);
  *   -EACCES  the caller may not open /dev/tcx (it is root-only, mode 0600).
  * Every function below can fail with those two, and with -ENOTTY when
  * /dev/tcx is not the tcx control device.
+ *
+ * Native backend: -EPERM when the caller may not use bpf() for this
+ * (CAP_NET_ADMIN; CAP_SYS_ADMIN for a link by id).
  *
  * Errors of the hook itself follow upstream tcx (bpf_mprog); see each call.
  */
@@ -55,6 +74,29 @@ extern "C" {
 			__VA_ARGS__					\
 		};							\
 	})
+
+/* tcx_backend(): what carries out the calls. */
+enum tcx_backend_kind {
+	TCX_BACKEND_MODULE = 1,	/* tcx-dkms, through /dev/tcx */
+	TCX_BACKEND_NATIVE = 2,	/* the kernel's own tcx, through bpf() */
+};
+
+/*
+ * tcx_backend - the backend in use, chosen on the first call (see above)
+ * Returns TCX_BACKEND_MODULE or TCX_BACKEND_NATIVE, or -EINVAL when
+ * $TCX_BACKEND names neither.
+ */
+LIBTCX_API int tcx_backend(void);
+
+/* "module", "native", or NULL for anything else. */
+LIBTCX_API const char *tcx_backend_name(int backend);
+
+/*
+ * Native backend: tcx_link_pin() pins link <id> in bpffs as
+ * TCX_NATIVE_PIN_DIR "/link-<id>" (the folder is created, mode 0700); bpffs
+ * must be mounted at /sys/fs/bpf.
+ */
+#define TCX_NATIVE_PIN_DIR	"/sys/fs/bpf/tcx"
 
 /* Values are enum tcx_direction's (TCX_INGRESS, TCX_EGRESS). */
 enum tcx_dir {
@@ -103,7 +145,8 @@ struct tcx_opts {
  *   -ENOENT	the relative object (or id) or the program to replace is not
  *		on this hook.  tcx.ko resolves program ids among the programs
  *		on the hook only, so an id that is not there is -ENOENT even
- *		where upstream, which finds it elsewhere, says -EINVAL;
+ *		where upstream (the native backend), which finds it
+ *		elsewhere, says -EINVAL;
  *   -EBUSY	the program to replace belongs to a link;
  *   -ERANGE	the hook holds TCX_MAX_PROGS (63) programs already (REPLACE
  *		still works); TCX_F_BEFORE and TCX_F_AFTER together; REPLACE
@@ -147,7 +190,13 @@ struct tcx_query {
 	__u32 *link_attach_flags; /* always 0 */
 	__u32 hook_flags;	/* out: TCX_HOOK_F_* */
 	struct tcx_hook_stats stats; /* out: the hook's packet counters */
+	__u32 unavailable;	/* out: TCX_QUERY_NO_*, what the backend
+				 * cannot report (those fields are 0) */
 };
+
+/* tcx_query.unavailable: native tcx has no such thing. */
+#define TCX_QUERY_NO_HOOK_FLAGS	(1U << 0)	/* hook_flags */
+#define TCX_QUERY_NO_STATS	(1U << 1)	/* stats */
 
 /*
  * tcx_query - the hook's revision and its programs, in run order
@@ -155,9 +204,10 @@ struct tcx_query {
  * The arrays are filled only when prog_ids is given and count is non-zero.
  * A hook without programs reports count 0 and revision 1 (the revision
  * starts over once the last program is gone), and hook_flags 0.
- * count, revision, hook_flags and stats are written back on success and on
- * -ENOSPC (within q->sz); hook_flags and stats stay 0 with a module that
- * predates them.
+ * count, revision, hook_flags, stats and unavailable are written back on
+ * success and on -ENOSPC (within q->sz); hook_flags and stats stay 0 with a
+ * module that predates them.  The native backend sets unavailable to
+ * TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS.
  *
  * Errors: -EINVAL (q is NULL, bad sz, bad direction), -ENODEV,
  * -ENOSPC (count was smaller than the number of entries: the first count
@@ -183,7 +233,8 @@ LIBTCX_API int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q);
  * @opts:	placement as for tcx_prog_attach(), and a tag; replace_prog_fd
  *		must be 0 (a link never replaces: TCX_F_REPLACE is -ENOENT)
  * Returns the link fd.  Errors as for tcx_prog_attach(), and -EINVAL for a
- * tag of TCX_TAG_LEN bytes or more.
+ * tag of TCX_TAG_LEN bytes or more.  Native tcx keeps no tag: it is checked,
+ * then dropped, and the link's info says TCX_LINK_F_NO_TAG.
  */
 LIBTCX_API int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 			       const struct tcx_opts *opts);
@@ -214,14 +265,17 @@ LIBTCX_API int tcx_link_detach(int link_fd);
 
 /*
  * tcx_link_pin, tcx_link_unpin - make the link outlive its fds (found again
- * with tcx_link_get_fd_by_id()), or end that.  Both are idempotent.
+ * with tcx_link_get_fd_by_id()), or end that.  Both are idempotent.  On
+ * native tcx the pin is a bpffs file, TCX_NATIVE_PIN_DIR "/link-<id>":
+ * removing it by hand unpins too.
  */
 LIBTCX_API int tcx_link_pin(int link_fd);
 LIBTCX_API int tcx_link_unpin(int link_fd);
 
 /*
  * tcx_link_get_fd_by_id - a new fd (O_CLOEXEC) for a live link
- * Errors: -ENOENT (no such link, or id 0), -EPERM (not CAP_SYS_ADMIN).
+ * Errors: -ENOENT (no such tcx link, or id 0; on native, the id of a link
+ * of another kind too), -EPERM (not CAP_SYS_ADMIN).
  */
 LIBTCX_API int tcx_link_get_fd_by_id(__u32 id);
 
@@ -231,6 +285,10 @@ LIBTCX_API int tcx_link_get_fd_by_id(__u32 id);
  * Fills *info (struct tcx_link_info of <linux/tcx.h>).  info_len is the
  * caller's sizeof(*info), so that a caller built against an older header
  * gets only the fields it knows; use the tcx_link_get_info() wrapper.
+ *
+ * Native tcx records neither owner nor tag: owner_pid, owner_uid,
+ * owner_comm and tag are then zero and flags has TCX_LINK_F_NO_OWNER and
+ * TCX_LINK_F_NO_TAG.  TCX_LINK_F_PINNED there means the bpffs pin exists.
  */
 LIBTCX_API int tcx_link_get_info_len(int link_fd, struct tcx_link_info *info,
 				     __u32 info_len);
@@ -241,7 +299,20 @@ static inline int tcx_link_get_info(int link_fd, struct tcx_link_info *info)
 }
 
 /*
- * tcx_module_version - ABI and version of the loaded module
+ * tcx_link_info.flags that only libtcx sets, when its backend does not know
+ * the owner or the tag (native tcx).  High bits, clear of the module's own
+ * TCX_LINK_F_*.
+ */
+#ifndef TCX_LINK_F_NO_OWNER
+#define TCX_LINK_F_NO_OWNER	(1U << 30)	/* owner_* not available */
+#endif
+#ifndef TCX_LINK_F_NO_TAG
+#define TCX_LINK_F_NO_TAG	(1U << 31)	/* tag not available */
+#endif
+
+/*
+ * tcx_module_version - ABI and version of the loaded module, from /dev/tcx
+ * whichever backend is in use (-ENOENT without the module)
  * @abi_version:	if not NULL, gets TCX_ABI_VERSION of the module
  * @buf, @len:		if len > 0, gets the module's version string,
  *			NUL-terminated and truncated to len - 1 bytes
@@ -253,7 +324,8 @@ LIBTCX_API int tcx_module_version(__u32 *abi_version, char *buf, size_t len);
  * tcx_dev_fd - libtcx's own descriptor of /dev/tcx, opened if need be
  *
  * For raw ioctls that libtcx does not wrap.  The descriptor belongs to
- * libtcx: do not close it.
+ * libtcx: do not close it.  Only the module has one: with the native
+ * backend and no module this is -ENOENT.
  */
 LIBTCX_API int tcx_dev_fd(void);
 

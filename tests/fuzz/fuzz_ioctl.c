@@ -1,0 +1,1601 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl fuzzing of /dev/tcx and of link fds, in the VM.
+ *
+ * Every iteration sends one command with a random, often mutated argument:
+ * sizes (0, short, exact, larger with a zero or a non-zero tail, past a
+ * page, huge), argument pointers (NULL, unmapped, kernel, running into an
+ * unmapped page), flags, fds of every kind (SCHED_CLS, XDP and socket
+ * filter programs, a map, links, /dev/tcx itself, a pipe, /dev/null, a
+ * socket, closed and never-opened numbers), ids, ifindexes (lo, a veth
+ * pair, 0, unknown), directions and revisions.  Commands go to the right
+ * file, to the wrong one (link commands on /dev/tcx and the reverse, tcx
+ * commands on a pipe or /dev/null) and as unknown numbers.
+ *
+ * Each result is checked:
+ *  - the errno is one that command can give (and exactly the one the
+ *    argument's framing calls for: EFAULT, EINVAL, E2BIG, ENOTTY);
+ *  - a failed call changed nothing: every hook reports the same revision
+ *    and programs, and no fd appeared;
+ *  - a successful one did what it says and nothing else, as a query and
+ *    the link's info show afterwards.
+ * At the end everything is detached and closed, every program the test
+ * loaded must be gone once it closes its fds, tcx.ko's reference count is
+ * back to where it was, and the module unloads (and is loaded again from
+ * $TCX_MODULE).
+ *
+ * FUZZ_ITERATIONS (default 10000) and FUZZ_SEED (default: from the clock,
+ * printed; set it to replay a run).
+ */
+#define _GNU_SOURCE
+#include "tcx_test.h"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <linux/tcx.h>
+
+#include "reliability.h"
+
+#define NPROGS		8
+#define NDEVS		3	/* lo, fz0, fz1 */
+#define NHOOKS		(NDEVS * 2)
+#define MAX_LINKS	48	/* link objects the fuzzer keeps track of */
+#define MAX_FDS		4	/* fds per link */
+#define MAX_IDS		4096	/* every link id seen */
+#define MAX_PROG_IDS	1024
+
+/* The fuzzer's view of the commands. */
+enum fz_cmd {
+	FZ_VERSION,
+	FZ_ATTACH,
+	FZ_DETACH,
+	FZ_QUERY,
+	FZ_LINK_CREATE,
+	FZ_GET_FD_BY_ID,
+	FZ_UPDATE,
+	FZ_LINK_DETACH,
+	FZ_INFO,
+	FZ_PIN,
+	FZ_UNPIN,
+	FZ_CLOSE,		/* close() of a link fd */
+	FZ_BOGUS,		/* an unknown command number */
+	FZ_CMDS
+};
+
+static const char *const fz_names[FZ_CMDS] = {
+	[FZ_VERSION]		= "version",
+	[FZ_ATTACH]		= "prog_attach",
+	[FZ_DETACH]		= "prog_detach",
+	[FZ_QUERY]		= "query",
+	[FZ_LINK_CREATE]	= "link_create",
+	[FZ_GET_FD_BY_ID]	= "link_get_fd_by_id",
+	[FZ_UPDATE]		= "link_update",
+	[FZ_LINK_DETACH]	= "link_detach",
+	[FZ_INFO]		= "link_info",
+	[FZ_PIN]		= "link_pin",
+	[FZ_UNPIN]		= "link_unpin",
+	[FZ_CLOSE]		= "link_close",
+	[FZ_BOGUS]		= "unknown_cmd",
+};
+
+static const int fz_weights[FZ_CMDS] = {
+	[FZ_VERSION]		= 2,
+	[FZ_ATTACH]		= 20,
+	[FZ_DETACH]		= 14,
+	[FZ_QUERY]		= 10,
+	[FZ_LINK_CREATE]	= 16,
+	[FZ_GET_FD_BY_ID]	= 6,
+	[FZ_UPDATE]		= 10,
+	[FZ_LINK_DETACH]	= 4,
+	[FZ_INFO]		= 6,
+	[FZ_PIN]		= 3,
+	[FZ_UNPIN]		= 3,
+	[FZ_CLOSE]		= 6,
+	[FZ_BOGUS]		= 3,
+};
+
+/* Bits of an errno set: 1 << errno (ESTALE is 116). */
+typedef unsigned __int128 errset_t;
+#define E(x)		((errset_t)1 << (x))
+#define E_OK		E(0)
+#define MAX_ERRNO_SEEN	128
+
+/* What each command may answer once its argument was read. */
+static const errset_t fz_allowed[FZ_CMDS] = {
+	[FZ_VERSION]	= E_OK,
+	[FZ_ATTACH]	= E_OK | E(EINVAL) | E(EBADF) | E(ENODEV) | E(ENOENT) |
+			  E(EEXIST) | E(EBUSY) | E(ERANGE) | E(ESTALE),
+	[FZ_DETACH]	= E_OK | E(EINVAL) | E(EBADF) | E(ENODEV) | E(ENOENT) |
+			  E(EBUSY) | E(ERANGE) | E(ESTALE),
+	[FZ_QUERY]	= E_OK | E(EINVAL) | E(ENODEV) | E(ENOSPC) | E(EFAULT),
+	[FZ_LINK_CREATE] = E_OK | E(EINVAL) | E(EBADF) | E(ENODEV) |
+			  E(ENOENT) | E(EEXIST) | E(ERANGE) | E(ESTALE),
+	[FZ_GET_FD_BY_ID] = E_OK | E(EINVAL) | E(ENOENT),
+	[FZ_UPDATE]	= E_OK | E(EINVAL) | E(EBADF) | E(EPERM) | E(EEXIST) |
+			  E(ENOLINK),
+	[FZ_LINK_DETACH] = E_OK,
+	[FZ_INFO]	= E_OK,
+	[FZ_PIN]	= E_OK,
+	[FZ_UNPIN]	= E_OK,
+	[FZ_CLOSE]	= E_OK,
+	[FZ_BOGUS]	= E(ENOTTY),
+};
+
+struct fz_link {
+	bool used;
+	__u32 id;
+	int fds[MAX_FDS];
+	int nfds;
+	bool pinned;
+};
+
+struct fz_hook {
+	int ret;
+	__u32 count;
+	__u64 rev;
+	__u32 p[TCX_MAX_PROGS + 1];
+	__u32 l[TCX_MAX_PROGS + 1];
+};
+
+struct fz {
+	__u64 rng;
+	unsigned long iter;
+	bool sane;		/* this iteration: well-formed, sensible values */
+	int upd_fd;		/* the link fd a link update goes to */
+	long page;
+	int dev, dev2;
+	int progs[NPROGS];
+	__u32 prog_ids[NPROGS];
+	int xdp, filter, map;
+	__u32 xdp_id;
+	int pipe_r, pipe_w, null, sock, closed_fd;
+	int ifindex[NDEVS];
+	struct fz_link links[MAX_LINKS];
+	__u32 ids[MAX_IDS];		/* every link id ever seen */
+	int nids;
+	unsigned char *buf;		/* page + PROT_NONE guard page */
+	__u32 *arrays;			/* 4 x 64 u32 for queries */
+	/* Statistics. */
+	unsigned long calls[FZ_CMDS], ok[FZ_CMDS];
+	unsigned long errnos[FZ_CMDS][MAX_ERRNO_SEEN];
+	unsigned long checks;
+	unsigned long failures;
+	char first_failure[512];
+};
+
+static unsigned int rnd(struct fz *f, unsigned int n)
+{
+	return rel_rnd(&f->rng, n);
+}
+
+static __u32 rnd32(struct fz *f)
+{
+	return (__u32)rel_rand(&f->rng);
+}
+
+static void fz_fail(struct fz *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fz_fail(struct fz *f, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!f->failures++)
+		snprintf(f->first_failure, sizeof(f->first_failure),
+			 "iteration %lu: %s", f->iter, msg);
+	if (f->failures <= 20)
+		printf("# FAIL iteration %lu: %s\n", f->iter, msg);
+}
+
+/* ---- the kernel's view ------------------------------------------- */
+
+static int fz_query(struct fz *f, int ifindex, int dir, struct fz_hook *h)
+{
+	struct tcx_query_args q = {
+		.size = sizeof(q),
+		.ifindex = ifindex,
+		.direction = dir,
+		.count = TCX_MAX_PROGS + 1,
+		.prog_ids = (__u64)(unsigned long)h->p,
+		.link_ids = (__u64)(unsigned long)h->l,
+	};
+
+	memset(h, 0, sizeof(*h));
+	h->ret = ioctl(f->dev, TCX_IOC_QUERY, &q) ? -errno : 0;
+	h->count = q.count;
+	h->rev = q.revision;
+	return h->ret;
+}
+
+static void fz_snapshot(struct fz *f, struct fz_hook *hooks)
+{
+	int i;
+
+	for (i = 0; i < NHOOKS; i++)
+		fz_query(f, f->ifindex[i / 2], i % 2, &hooks[i]);
+}
+
+static bool hook_same(const struct fz_hook *a, const struct fz_hook *b)
+{
+	return a->ret == b->ret && a->count == b->count && a->rev == b->rev &&
+	       !memcmp(a->p, b->p, sizeof(a->p)) &&
+	       !memcmp(a->l, b->l, sizeof(a->l));
+}
+
+/* The index of a prog id (or with LINK a link id) on hook H, or -1. */
+static int hook_find(const struct fz_hook *h, __u32 id, bool link)
+{
+	__u32 i;
+
+	for (i = 0; i < h->count && i <= TCX_MAX_PROGS; i++)
+		if ((link ? h->l[i] : h->p[i]) == id)
+			return i;
+	return -1;
+}
+
+/* A hook's revision as the next change sees it: an empty hook restarts. */
+static __u64 hook_rev(const struct fz_hook *h)
+{
+	return h->count ? h->rev : 1;
+}
+
+static int hook_index(struct fz *f, __u32 ifindex, __u32 dir)
+{
+	int i;
+
+	if (dir > 1)
+		return -1;
+	for (i = 0; i < NDEVS; i++)
+		if (f->ifindex[i] == (int)ifindex)
+			return i * 2 + dir;
+	return -1;
+}
+
+static int fz_info(int fd, struct tcx_link_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, TCX_IOC_LINK_INFO, info) ? -errno : 0;
+}
+
+static __u32 prog_id_of_fd(struct fz *f, __u32 fd)
+{
+	int i;
+
+	for (i = 0; i < NPROGS; i++)
+		if ((__u32)f->progs[i] == fd)
+			return f->prog_ids[i];
+	return 0;
+}
+
+/* ---- links the fuzzer holds --------------------------------------- */
+
+static struct fz_link *link_by_id(struct fz *f, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < MAX_LINKS; i++)
+		if (f->links[i].used && f->links[i].id == id)
+			return &f->links[i];
+	return NULL;
+}
+
+static struct fz_link *link_by_fd(struct fz *f, int fd, int *slot)
+{
+	int i, j;
+
+	for (i = 0; i < MAX_LINKS; i++)
+		for (j = 0; f->links[i].used && j < f->links[i].nfds; j++)
+			if (f->links[i].fds[j] == fd) {
+				if (slot)
+					*slot = j;
+				return &f->links[i];
+			}
+	return NULL;
+}
+
+static void id_seen(struct fz *f, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < f->nids; i++)
+		if (f->ids[i] == id)
+			return;
+	if (f->nids < MAX_IDS)
+		f->ids[f->nids++] = id;
+}
+
+/* Take a new link fd into account; false when there is no room. */
+static bool link_add_fd(struct fz *f, __u32 id, int fd)
+{
+	struct fz_link *l = link_by_id(f, id);
+	int i;
+
+	id_seen(f, id);
+	if (!l) {
+		for (i = 0; i < MAX_LINKS && f->links[i].used; i++)
+			;
+		if (i == MAX_LINKS)
+			return false;
+		l = &f->links[i];
+		memset(l, 0, sizeof(*l));
+		l->used = true;
+		l->id = id;
+	}
+	if (l->nfds == MAX_FDS)
+		return false;
+	l->fds[l->nfds++] = fd;
+	return true;
+}
+
+/* Is there room to track a new link? */
+static bool link_room(struct fz *f)
+{
+	int i;
+
+	for (i = 0; i < MAX_LINKS; i++)
+		if (!f->links[i].used)
+			return true;
+	return false;
+}
+
+static int nlinkfds(struct fz *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i < MAX_LINKS; i++)
+		if (f->links[i].used)
+			n += f->links[i].nfds;
+	return n;
+}
+
+/* A random link fd the fuzzer holds, or -1. */
+static int any_link_fd(struct fz *f)
+{
+	int n = nlinkfds(f), k, i, j;
+
+	if (!n)
+		return -1;
+	k = rnd(f, n);
+	for (i = 0; i < MAX_LINKS; i++)
+		for (j = 0; f->links[i].used && j < f->links[i].nfds; j++)
+			if (!k--)
+				return f->links[i].fds[j];
+	return -1;
+}
+
+/* ---- random values ------------------------------------------------- */
+
+/* An fd-sized value: mostly fds of the right kind, any kind otherwise. */
+static __u32 pick_fd(struct fz *f, bool prog)
+{
+	int lfd;
+
+	if (prog && rnd(f, 10) < 7)
+		return f->progs[rnd(f, NPROGS)];
+	switch (rnd(f, 14)) {
+	case 0:
+		return f->xdp;
+	case 1:
+		return f->filter;
+	case 2:
+		return f->map;
+	case 3:
+		return f->pipe_r;
+	case 4:
+		return f->null;
+	case 5:
+		return f->sock;
+	case 6:
+		return f->dev;
+	case 7:
+		return f->closed_fd;
+	case 8:
+		return 0;
+	case 9:
+		return rnd(f, 2) ? 0xffffffffU : 100000;
+	case 10:
+		return rnd32(f);
+	default:
+		lfd = any_link_fd(f);
+		return lfd < 0 ? (__u32)f->progs[rnd(f, NPROGS)] : (__u32)lfd;
+	}
+}
+
+static __u32 pick_id(struct fz *f, bool link)
+{
+	if (link && f->nids && rnd(f, 10) < 7)
+		return f->ids[rnd(f, f->nids)];
+	switch (rnd(f, 8)) {
+	case 0:
+		return 0;
+	case 1:
+		return 0xffffffffU;
+	case 2:
+		return rnd32(f);
+	case 3:
+		return f->xdp_id;
+	case 4:
+		return f->nids ? f->ids[rnd(f, f->nids)] : 1;
+	default:
+		return f->prog_ids[rnd(f, NPROGS)];
+	}
+}
+
+static __u32 pick_ifindex(struct fz *f)
+{
+	switch (rnd(f, 12)) {
+	case 0:
+		return 0;
+	case 1:
+		return 9999;
+	case 2:
+		return rnd32(f);
+	default:
+		return f->ifindex[rnd(f, NDEVS)];
+	}
+}
+
+static __u32 pick_dir(struct fz *f)
+{
+	switch (rnd(f, 20)) {
+	case 0:
+		return 2;
+	case 1:
+		return rnd32(f);
+	default:
+		return rnd(f, 2);
+	}
+}
+
+static const __u32 fz_flag_bits[] = {
+	TCX_F_REPLACE, TCX_F_BEFORE, TCX_F_AFTER, TCX_F_ID, TCX_F_LINK,
+};
+
+static __u32 pick_flags(struct fz *f)
+{
+	__u32 flags = 0;
+	int i, n;
+
+	switch (rnd(f, 10)) {
+	case 0:
+	case 1:
+	case 2:
+		return 0;
+	case 3:
+		return 1U << rnd(f, 32);
+	case 4:
+		flags = 1U << rnd(f, 32);
+		break;
+	}
+	n = 1 + rnd(f, 2);
+	for (i = 0; i < n; i++)
+		flags |= fz_flag_bits[rnd(f, ARRAY_SIZE(fz_flag_bits))];
+	return flags;
+}
+
+static __u64 pick_rev(struct fz *f, const struct fz_hook *hooks, __u32 ifindex,
+		      __u32 dir)
+{
+	int h = hook_index(f, ifindex, dir);
+	__u64 cur = h < 0 ? 1 : hook_rev(&hooks[h]);
+
+	switch (rnd(f, 10)) {
+	case 0:
+		return cur;
+	case 1:
+		return cur + 1;
+	case 2:
+		return cur - 1;
+	case 3:
+		return rel_rand(&f->rng);
+	default:
+		return 0;
+	}
+}
+
+/* ---- argument framing ---------------------------------------------- */
+
+/*
+ * How the argument is laid out: its size field, the bytes readable from
+ * its start (the rest is the guard page), and whether the tail past the
+ * struct is zero.  The expected outcome of the framing alone follows the
+ * module's tcx_copy_args(): 0 means "read fine".
+ */
+struct frame {
+	void *ptr;
+	__u32 usize;
+	size_t avail;		/* readable bytes at ptr */
+	bool tail_dirty;
+};
+
+/* Choose the size field, the placement and the tail of an argument. */
+static void frame_pick(struct fz *f, struct frame *fr, size_t ksize,
+		       size_t min_size)
+{
+	size_t room, len, i;
+	unsigned char *p;
+
+	if (f->sane) {
+		memset(f->buf, 0, f->page);
+		fr->usize = ksize;
+		fr->ptr = f->buf + f->page - ksize;
+		fr->avail = ksize;
+		fr->tail_dirty = false;
+		return;
+	}
+	switch (rnd(f, 20)) {
+	case 0:
+		fr->usize = 0;
+		break;
+	case 1:
+		fr->usize = 1 + rnd(f, min_size - 1);
+		break;
+	case 2:
+	case 3:
+		fr->usize = ksize + 1 + rnd(f, 64);
+		break;
+	case 4:
+		fr->usize = f->page;
+		break;
+	case 5:
+		fr->usize = f->page + 1 + rnd(f, 2) * rnd32(f) % 100000;
+		break;
+	case 6:
+		fr->usize = 0xffffffffU;
+		break;
+	case 7:
+		fr->usize = min_size + rnd(f, ksize - min_size + 1);
+		break;
+	default:
+		fr->usize = ksize;
+		break;
+	}
+	/* Usually the whole of what the size says is there. */
+	len = fr->usize > (size_t)f->page ? ksize : fr->usize;
+	if (len < ksize)
+		len = ksize;
+	if (!rnd(f, 12))
+		len = rnd(f, len + 1);
+	room = f->page;
+	if (len > room)
+		len = room;
+	p = f->buf + room - len;
+	memset(f->buf, 0, room);
+	fr->tail_dirty = false;
+	if (fr->usize > ksize && len > ksize && rnd(f, 2)) {
+		i = ksize + rnd(f, len - ksize);
+		p[i] = 1 + rnd(f, 255);
+		fr->tail_dirty = i < fr->usize;
+	}
+	fr->ptr = p;
+	fr->avail = len;
+
+	switch (rnd(f, 40)) {
+	case 0:
+		fr->ptr = NULL;
+		fr->avail = 0;
+		break;
+	case 1:
+		fr->ptr = f->buf + room;	/* the guard page */
+		fr->avail = 0;
+		break;
+	case 2:
+		fr->ptr = (void *)0xffff888000000000UL;
+		fr->avail = 0;
+		break;
+	}
+}
+
+/* The module's answer to the framing alone; 0: the struct was read. */
+static int frame_expect(const struct frame *fr, size_t ksize, size_t min_size,
+			bool *either_e2big_efault)
+{
+	*either_e2big_efault = false;
+	if (fr->avail < 4)
+		return -EFAULT;
+	if (fr->usize < min_size)
+		return -EINVAL;
+	if (fr->usize > 4096)
+		return -E2BIG;
+	if (fr->usize > ksize) {
+		if (fr->avail < fr->usize) {
+			/* A non-zero word may be met before the fault. */
+			*either_e2big_efault = fr->tail_dirty;
+			return -EFAULT;
+		}
+		return fr->tail_dirty ? -E2BIG : 0;
+	}
+	return fr->avail < fr->usize ? -EFAULT : 0;
+}
+
+/* ---- commands ------------------------------------------------------ */
+
+static unsigned long fz_cmd_nr(enum fz_cmd c)
+{
+	switch (c) {
+	case FZ_VERSION:	return TCX_IOC_VERSION;
+	case FZ_ATTACH:		return TCX_IOC_PROG_ATTACH;
+	case FZ_DETACH:		return TCX_IOC_PROG_DETACH;
+	case FZ_QUERY:		return TCX_IOC_QUERY;
+	case FZ_LINK_CREATE:	return TCX_IOC_LINK_CREATE;
+	case FZ_GET_FD_BY_ID:	return TCX_IOC_LINK_GET_FD_BY_ID;
+	case FZ_UPDATE:		return TCX_IOC_LINK_UPDATE;
+	case FZ_LINK_DETACH:	return TCX_IOC_LINK_DETACH;
+	case FZ_INFO:		return TCX_IOC_LINK_INFO;
+	case FZ_PIN:		return TCX_IOC_LINK_PIN;
+	case FZ_UNPIN:		return TCX_IOC_LINK_UNPIN;
+	default:		return 0;
+	}
+}
+
+/* The size in the command number is not checked: vary it and the dir. */
+static unsigned long fz_cmd_encode(struct fz *f, unsigned long cmd)
+{
+	if (rnd(f, 8))
+		return cmd;
+	return _IOC(rnd(f, 4), _IOC_TYPE(cmd), _IOC_NR(cmd), rnd(f, 1 << 14));
+}
+
+/* A command number no file of ours knows, and no generic VFS ioctl. */
+static unsigned long fz_bogus_cmd(struct fz *f)
+{
+	static const unsigned int known[] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+		0x10, 0x11, 0x12, 0x13, 0x14,
+	};
+	unsigned int nr, i;
+
+	if (rnd(f, 2))
+		return _IOC(rnd(f, 4), 0xC0 + rnd(f, 7), rnd(f, 256),
+			    rnd(f, 512));
+	for (;;) {
+		nr = rnd(f, 256);
+		for (i = 0; i < ARRAY_SIZE(known) && known[i] != nr; i++)
+			;
+		if (i == ARRAY_SIZE(known))
+			return _IOC(rnd(f, 4), TCX_IOC_MAGIC, nr, rnd(f, 512));
+	}
+}
+
+static bool is_dev_cmd(enum fz_cmd c)
+{
+	return c <= FZ_GET_FD_BY_ID;
+}
+
+static __u32 fd_of_prog_id(struct fz *f, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < NPROGS; i++)
+		if (f->prog_ids[i] == id)
+			return f->progs[i];
+	return 0;
+}
+
+/* A program of the pool, mostly one that is not on hook HK yet. */
+static __u32 sane_prog(struct fz *f, const struct fz_hook *hk)
+{
+	int i, k = rnd(f, NPROGS);
+
+	for (i = 0; hk && rnd(f, 4) && i < NPROGS; i++, k = (k + 1) % NPROGS)
+		if (hook_find(hk, f->prog_ids[k], false) < 0)
+			break;
+	return f->progs[k];
+}
+
+/* Slot K of hook HK as a relative object: program or link, fd or id. */
+static void sane_relative(struct fz *f, const struct fz_hook *hk, int k,
+			  __u32 *flags, __u32 *rel)
+{
+	struct fz_link *l;
+
+	if (hk->l[k] && rnd(f, 2)) {
+		*flags |= TCX_F_LINK;
+		l = link_by_id(f, hk->l[k]);
+		if (l && l->nfds && rnd(f, 2)) {
+			*rel = l->fds[0];
+		} else {
+			*flags |= TCX_F_ID;
+			*rel = hk->l[k];
+		}
+	} else if (rnd(f, 2)) {
+		*flags |= TCX_F_ID;
+		*rel = hk->p[k];
+	} else {
+		*rel = fd_of_prog_id(f, hk->p[k]);
+	}
+}
+
+/*
+ * Well-formed placement arguments for a hook of ours: attach (REPLACE
+ * allowed), link create or detach.
+ */
+static void sane_place(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
+		       __u32 *ifindex, __u32 *dir, __u32 *flags, __u32 *prog,
+		       __u32 *replace, __u32 *rel, __u64 *rev)
+{
+	int h = rnd(f, NHOOKS), k;
+	const struct fz_hook *hk = &hooks[h];
+
+	*ifindex = f->ifindex[h / 2];
+	*dir = h % 2;
+	*flags = 0;
+	*rel = 0;
+	*prog = c == FZ_DETACH ? 0 : sane_prog(f, hk);
+	k = hk->count ? (int)rnd(f, hk->count) : -1;
+	switch (rnd(f, 6)) {
+	case 1:
+		*flags = rnd(f, 2) ? TCX_F_BEFORE : TCX_F_AFTER;
+		break;
+	case 2:
+	case 3:
+		if (k < 0)
+			break;
+		*flags = rnd(f, 2) ? TCX_F_BEFORE : TCX_F_AFTER;
+		sane_relative(f, hk, k, flags, rel);
+		break;
+	case 4:
+		if (k < 0 || c != FZ_ATTACH)
+			break;
+		*flags = TCX_F_REPLACE;
+		*replace = fd_of_prog_id(f, hk->p[k]);
+		break;
+	}
+	if (c == FZ_DETACH && k >= 0 && rnd(f, 3))
+		*prog = fd_of_prog_id(f, hk->p[rnd(f, hk->count)]);
+	*rev = rnd(f, 4) ? 0 : hook_rev(hk);
+}
+
+/* Fill the argument of command C into the framed buffer. */
+static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
+		    void *p, size_t len)
+{
+	union {
+		struct tcx_version ver;
+		struct tcx_prog_args prog;
+		struct tcx_query_args query;
+		struct tcx_link_create_args create;
+		struct tcx_link_id_args id;
+		struct tcx_link_update_args update;
+		struct tcx_link_info info;
+	} a;
+	size_t n, i;
+	int arr;
+
+	memset(&a, 0, sizeof(a));
+	if (f->sane) {
+		switch (c) {
+		case FZ_ATTACH:
+		case FZ_DETACH:
+			sane_place(f, c, hooks, &a.prog.ifindex,
+				   &a.prog.direction, &a.prog.flags,
+				   &a.prog.prog_fd, &a.prog.replace_prog_fd,
+				   &a.prog.relative_fd,
+				   &a.prog.expected_revision);
+			goto out;
+		case FZ_LINK_CREATE:
+			sane_place(f, c, hooks, &a.create.ifindex,
+				   &a.create.direction, &a.create.flags,
+				   &a.create.prog_fd, &a.create.relative_fd,
+				   &a.create.relative_fd,
+				   &a.create.expected_revision);
+			strcpy(a.create.tag, "fuzz");
+			goto out;
+		case FZ_UPDATE:
+			a.update.new_prog_fd = f->progs[rnd(f, NPROGS)];
+			if (rnd(f, 2)) {
+				struct tcx_link_info info;
+
+				a.update.flags = TCX_F_REPLACE;
+				a.update.old_prog_fd = f->progs[rnd(f, NPROGS)];
+				/* Mostly the program the link runs. */
+				if (rnd(f, 4) && f->upd_fd >= 0 &&
+				    !fz_info(f->upd_fd, &info))
+					a.update.old_prog_fd =
+						fd_of_prog_id(f, info.prog_id);
+			}
+			goto out;
+		case FZ_QUERY:
+			a.query.ifindex = f->ifindex[rnd(f, NDEVS)];
+			a.query.direction = rnd(f, 2);
+			a.query.count = rnd(f, 2) ? 64 : rnd(f, 3);
+			a.query.prog_ids = (unsigned long)f->arrays;
+			a.query.link_ids = (unsigned long)(f->arrays + 128);
+			goto out;
+		default:
+			break;
+		}
+	}
+	switch (c) {
+	case FZ_ATTACH:
+	case FZ_DETACH:
+		a.prog.ifindex = pick_ifindex(f);
+		a.prog.direction = pick_dir(f);
+		a.prog.flags = pick_flags(f);
+		a.prog.prog_fd = c == FZ_DETACH && rnd(f, 3) == 0 ?
+				 0 : pick_fd(f, true);
+		if (a.prog.flags & TCX_F_REPLACE || !rnd(f, 10))
+			a.prog.replace_prog_fd = pick_fd(f, true);
+		if (a.prog.flags & TCX_F_ID)
+			a.prog.relative_id = pick_id(f,
+					a.prog.flags & TCX_F_LINK);
+		else if (rnd(f, 2))
+			a.prog.relative_fd = pick_fd(f,
+					!(a.prog.flags & TCX_F_LINK));
+		a.prog.__reserved = rnd(f, 20) ? 0 : rnd32(f);
+		a.prog.expected_revision = pick_rev(f, hooks, a.prog.ifindex,
+						    a.prog.direction);
+		break;
+	case FZ_QUERY:
+		a.query.ifindex = pick_ifindex(f);
+		a.query.direction = pick_dir(f);
+		a.query.query_flags = rnd(f, 20) ? 0 : rnd32(f);
+		a.query.attach_flags = rnd(f, 20) ? 0 : rnd32(f);
+		a.query.__reserved = rnd(f, 20) ? 0 : rnd32(f);
+		a.query.count = rnd(f, 3) ? rnd(f, 4) : rnd32(f) % 80;
+		for (arr = 0; arr < 4; arr++) {
+			__u64 *ptr = arr == 0 ? &a.query.prog_ids :
+				     arr == 1 ? &a.query.prog_attach_flags :
+				     arr == 2 ? &a.query.link_ids :
+						&a.query.link_attach_flags;
+
+			switch (rnd(f, 12)) {
+			case 0:
+				*ptr = 0;
+				break;
+			case 1:
+				*ptr = 1;
+				break;
+			case 2:
+				/* The guard page. */
+				*ptr = (unsigned long)(f->buf + f->page);
+				break;
+			default:
+				*ptr = (unsigned long)(f->arrays + arr * 64);
+				break;
+			}
+		}
+		break;
+	case FZ_LINK_CREATE:
+		a.create.ifindex = pick_ifindex(f);
+		a.create.direction = pick_dir(f);
+		a.create.flags = pick_flags(f);
+		a.create.prog_fd = pick_fd(f, true);
+		if (a.create.flags & TCX_F_ID)
+			a.create.relative_id = pick_id(f,
+					a.create.flags & TCX_F_LINK);
+		else if (rnd(f, 2))
+			a.create.relative_fd = pick_fd(f,
+					!(a.create.flags & TCX_F_LINK));
+		a.create.expected_revision = pick_rev(f, hooks,
+						      a.create.ifindex,
+						      a.create.direction);
+		n = rnd(f, 12) ? rnd(f, TCX_TAG_LEN) : TCX_TAG_LEN;
+		for (i = 0; i < n; i++)
+			a.create.tag[i] = 'a' + rnd(f, 26);
+		break;
+	case FZ_GET_FD_BY_ID:
+		a.id.id = pick_id(f, true);
+		a.id.flags = rnd(f, 15) ? 0 : rnd32(f);
+		break;
+	case FZ_UPDATE:
+		a.update.flags = rnd(f, 3) ? (rnd(f, 2) ? TCX_F_REPLACE : 0) :
+					     pick_flags(f);
+		a.update.new_prog_fd = pick_fd(f, true);
+		if (a.update.flags & TCX_F_REPLACE || !rnd(f, 8))
+			a.update.old_prog_fd = pick_fd(f, true);
+		break;
+	default:
+		break;
+	}
+out:
+	memcpy(p, &a, len < sizeof(a) ? len : sizeof(a));
+}
+
+static size_t fz_ksize(enum fz_cmd c, size_t *min_size)
+{
+	size_t k;
+
+	switch (c) {
+	case FZ_VERSION:	k = sizeof(struct tcx_version); break;
+	case FZ_ATTACH:
+	case FZ_DETACH:		k = sizeof(struct tcx_prog_args); break;
+	case FZ_QUERY:
+		*min_size = TCX_QUERY_ARGS_SIZE_VER0;
+		return sizeof(struct tcx_query_args);
+	case FZ_LINK_CREATE:	k = sizeof(struct tcx_link_create_args); break;
+	case FZ_GET_FD_BY_ID:	k = sizeof(struct tcx_link_id_args); break;
+	case FZ_UPDATE:		k = sizeof(struct tcx_link_update_args); break;
+	case FZ_INFO:
+		*min_size = offsetofend(struct tcx_link_info, flags);
+		return sizeof(struct tcx_link_info);
+	default:		k = 0; break;
+	}
+	*min_size = k;
+	return k;
+}
+
+/* ---- checking a result --------------------------------------------- */
+
+static bool memchr_inv_zero(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return true;
+	return false;
+}
+
+static void check_unchanged(struct fz *f, const char *what,
+			    const struct fz_hook *before, int except)
+{
+	struct fz_hook now;
+	int i;
+
+	for (i = 0; i < NHOOKS; i++) {
+		if (i == except)
+			continue;
+		fz_query(f, f->ifindex[i / 2], i % 2, &now);
+		f->checks++;
+		if (!hook_same(&before[i], &now))
+			fz_fail(f, "%s: hook %d changed: count %u rev %llu -> count %u rev %llu",
+				what, i, before[i].count,
+				(unsigned long long)before[i].rev, now.count,
+				(unsigned long long)now.rev);
+	}
+}
+
+/* The hook after a successful change: count and revision moved by one. */
+static void check_changed(struct fz *f, const char *what,
+			  const struct fz_hook *before, int h, int dcount,
+			  struct fz_hook *now)
+{
+	__u64 want_rev;
+
+	fz_query(f, f->ifindex[h / 2], h % 2, now);
+	f->checks++;
+	want_rev = now->count ? hook_rev(&before[h]) + 1 : 1;
+	if (now->ret || (int)now->count != (int)before[h].count + dcount ||
+	    now->rev != want_rev)
+		fz_fail(f, "%s: hook %d count %u rev %llu -> count %u rev %llu, want %+d and rev %llu",
+			what, h, before[h].count,
+			(unsigned long long)before[h].rev, now->count,
+			(unsigned long long)now->rev, dcount,
+			(unsigned long long)want_rev);
+}
+
+/* After a successful attach or link create on hook H. */
+static void check_attached(struct fz *f, const struct fz_hook *before, int h,
+			   __u32 prog_id, __u32 link_id, bool replace,
+			   __u32 replaced_id)
+{
+	struct fz_hook now;
+	int k;
+
+	check_unchanged(f, "attach elsewhere", before, h);
+	check_changed(f, "attach", before, h, replace ? 0 : 1, &now);
+	k = hook_find(&now, prog_id, false);
+	if (k < 0 || now.l[k] != link_id)
+		fz_fail(f, "attach: prog %u (link %u) not on hook %d", prog_id,
+			link_id, h);
+	if (replace && hook_find(&now, replaced_id, false) >= 0)
+		fz_fail(f, "replace: prog %u still on hook %d", replaced_id, h);
+}
+
+/* Slot-level bookkeeping for a link: which hook it is on, if any. */
+static int link_hook(struct fz *f, const struct fz_hook *hooks, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < NHOOKS; i++)
+		if (hook_find(&hooks[i], id, true) >= 0)
+			return i;
+	return -1;
+}
+
+/* Count the result, and fail on an errno outside the allowed set. */
+static bool fz_result(struct fz *f, enum fz_cmd c, int ret, errset_t allowed,
+		      const char *what)
+{
+	int e = ret < 0 ? -ret : 0;
+
+	f->calls[c]++;
+	if (ret >= 0)
+		f->ok[c]++;
+	else if (e < MAX_ERRNO_SEEN)
+		f->errnos[c][e]++;
+	if (e < MAX_ERRNO_SEEN && allowed & E(e))
+		return true;
+	fz_fail(f, "%s: %s answered %s", fz_names[c], what,
+		ret >= 0 ? "success" : strerror(e));
+	return false;
+}
+
+/* The lowest free fd right now: where a new fd would go. */
+static int next_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static void fz_close(struct fz *f, const struct fz_hook *before)
+{
+	struct fz_link *l;
+	int fd = any_link_fd(f), slot, h;
+	struct fz_hook now;
+	char what[48];
+
+	if (fd < 0)
+		return;
+	l = link_by_fd(f, fd, &slot);
+	h = link_hook(f, before, l->id);
+	snprintf(what, sizeof(what), "close of link %u", l->id);
+	fz_result(f, FZ_CLOSE, close(fd) ? -errno : 0, E_OK, what);
+	l->fds[slot] = l->fds[--l->nfds];
+	if (!l->nfds && !l->pinned) {
+		/* The last reference: the link detaches and is gone. */
+		if (h >= 0) {
+			check_unchanged(f, what, before, h);
+			check_changed(f, what, before, h, -1, &now);
+			if (hook_find(&now, l->id, true) >= 0)
+				fz_fail(f, "%s: still on hook %d", what, h);
+		} else {
+			check_unchanged(f, what, before, -1);
+		}
+		fd = tcx_link_get_fd_by_id(l->id);
+		if (fd >= 0) {
+			close(fd);
+			fz_fail(f, "%s: id still there", what);
+		}
+		memset(l, 0, sizeof(*l));
+		return;
+	}
+	check_unchanged(f, what, before, -1);
+}
+
+/* After success of a link command on FD: what the link says of itself. */
+static void check_link_after(struct fz *f, enum fz_cmd c, int fd,
+			     const struct fz_hook *before,
+			     const struct tcx_link_info *old,
+			     const struct tcx_link_update_args *up)
+{
+	struct fz_link *l = link_by_fd(f, fd, NULL);
+	struct tcx_link_info info;
+	struct fz_hook now;
+	__u32 new_id;
+	int h = old->flags & TCX_LINK_F_DEFUNCT ? -1 :
+		hook_index(f, old->ifindex, old->direction);
+
+	if (fz_info(fd, &info))
+		return fz_fail(f, "%s: link info failed", fz_names[c]);
+	switch (c) {
+	case FZ_UPDATE:
+		new_id = prog_id_of_fd(f, up->new_prog_fd);
+		if (info.prog_id != new_id || !new_id)
+			fz_fail(f, "update: link runs prog %u, want %u",
+				info.prog_id, new_id);
+		if (h < 0)
+			return fz_fail(f, "update of a defunct link worked");
+		check_unchanged(f, "update", before, h);
+		if (new_id == old->prog_id) {
+			check_unchanged(f, "self update", before, -1);
+			return;
+		}
+		check_changed(f, "update", before, h, 0, &now);
+		if (hook_find(&now, info.id, true) !=
+		    hook_find(&before[h], info.id, true) ||
+		    now.p[hook_find(&now, info.id, true)] != new_id)
+			fz_fail(f, "update: slot of link %u moved or wrong",
+				info.id);
+		break;
+	case FZ_LINK_DETACH:
+		if (!(info.flags & TCX_LINK_F_DEFUNCT) || info.ifindex)
+			fz_fail(f, "detach: link %u not defunct", info.id);
+		if (h < 0) {
+			check_unchanged(f, "detach of a defunct link", before,
+					-1);
+			return;
+		}
+		check_unchanged(f, "link detach", before, h);
+		check_changed(f, "link detach", before, h, -1, &now);
+		break;
+	case FZ_PIN:
+	case FZ_UNPIN:
+		if (!!(info.flags & TCX_LINK_F_PINNED) != (c == FZ_PIN))
+			fz_fail(f, "%s: flags %#x", fz_names[c], info.flags);
+		if (l)
+			l->pinned = c == FZ_PIN;
+		check_unchanged(f, fz_names[c], before, -1);
+		break;
+	case FZ_INFO:
+		check_unchanged(f, "info", before, -1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What TCX_IOC_LINK_INFO wrote: what a full-size call said just before. */
+static void check_info_written(struct fz *f, const struct frame *fr,
+			       const struct tcx_link_info *old)
+{
+	size_t n = fr->usize < sizeof(*old) ? fr->usize : sizeof(*old);
+	const unsigned char *p = fr->ptr;
+
+	/* The size field stays as the caller wrote it. */
+	if (memcmp(p, &fr->usize, 4) ||
+	    memcmp(p + 4, (const unsigned char *)old + 4, n - 4))
+		fz_fail(f, "info: %zu bytes differ from a full-size call", n);
+	if (n < sizeof(*old) && fr->avail > n &&
+	    memchr_inv_zero(p + n, fr->avail - n))
+		fz_fail(f, "info: wrote past the caller's %u bytes",
+			fr->usize);
+}
+
+/* ---- one iteration ------------------------------------------------- */
+
+static enum fz_cmd fz_pick_cmd(struct fz *f)
+{
+	int total = 0, r, c;
+
+	for (c = 0; c < FZ_CMDS; c++)
+		total += fz_weights[c];
+	r = rnd(f, total);
+	for (c = 0; r >= fz_weights[c]; c++)
+		r -= fz_weights[c];
+	return c;
+}
+
+static void fz_one(struct fz *f)
+{
+	enum fz_cmd c = fz_pick_cmd(f);
+	struct fz_hook before[NHOOKS];
+	struct tcx_link_info old_info, info;
+	size_t ksize, min_size = 0;
+	bool wrong_file = false, either, reads;
+	int fd, ret, want_frame, h, probe, e;
+	__u32 in_count = 0;
+	unsigned long cmd;
+	struct frame fr;
+	char what[160];
+	errset_t allowed;
+
+	fz_snapshot(f, before);
+	f->sane = rnd(f, 2);
+	f->upd_fd = -1;
+	/* Keep the number of links bounded: close one instead. */
+	if ((c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID) &&
+	    (nlinkfds(f) >= 40 || !link_room(f)) && nlinkfds(f))
+		c = FZ_CLOSE;
+	if (c == FZ_CLOSE)
+		return fz_close(f, before);
+	/* Mostly, a link command without a link makes one first. */
+	if (!is_dev_cmd(c) && c != FZ_BOGUS && !nlinkfds(f) && rnd(f, 4))
+		c = FZ_LINK_CREATE;
+
+	/* The file: mostly the right one. */
+	if (c == FZ_BOGUS) {
+		fd = rnd(f, 2) ? f->dev : any_link_fd(f);
+		if (fd < 0)
+			fd = f->dev;
+		cmd = fz_bogus_cmd(f);
+	} else if (is_dev_cmd(c)) {
+		fd = f->dev;
+		if (!rnd(f, 12)) {
+			fd = any_link_fd(f);
+			if (fd < 0 || rnd(f, 3) == 0)
+				fd = rnd(f, 2) ? f->pipe_w : f->null;
+			wrong_file = true;
+		}
+		cmd = fz_cmd_encode(f, fz_cmd_nr(c));
+	} else {
+		fd = any_link_fd(f);
+		if (fd < 0 || !rnd(f, 12)) {
+			fd = rnd(f, 3) ? f->dev : f->pipe_w;
+			wrong_file = true;
+		}
+		cmd = fz_cmd_encode(f, fz_cmd_nr(c));
+	}
+
+	if (c == FZ_UPDATE && !wrong_file)
+		f->upd_fd = fd;
+	ksize = fz_ksize(c, &min_size);
+	reads = ksize && c != FZ_BOGUS;
+	memset(&fr, 0, sizeof(fr));
+	if (reads) {
+		frame_pick(f, &fr, ksize, min_size);
+		fz_fill(f, c, before, fr.ptr && fr.avail ? fr.ptr : f->buf,
+			fr.avail ? (fr.avail < ksize ? fr.avail : ksize) : 0);
+		/* The size field goes in last: the fill wrote a zero. */
+		if (fr.avail >= 4)
+			memcpy(fr.ptr, &fr.usize, 4);
+	} else {
+		/* Commands without argument ignore it: any pointer will do. */
+		fr.ptr = rnd(f, 2) ? NULL : f->buf;
+	}
+
+	old_info.flags = 0;
+	if (!wrong_file && !is_dev_cmd(c) && c != FZ_BOGUS &&
+	    fz_info(fd, &old_info))
+		return fz_fail(f, "info of a live link fd failed");
+
+	if (c == FZ_QUERY && fr.avail >= offsetofend(struct tcx_query_args, count))
+		in_count = ((struct tcx_query_args *)fr.ptr)->count;
+	memset(f->arrays, 0, 4 * 64 * sizeof(__u32));
+	probe = next_fd();
+	errno = 0;
+	ret = ioctl(fd, cmd, fr.ptr);
+	ret = ret < 0 ? -errno : ret;
+	snprintf(what, sizeof(what), "cmd %#lx fd %d size %u avail %zu%s",
+		 cmd, fd, fr.usize, fr.avail,
+		 fr.tail_dirty ? " dirty tail" : "");
+
+	/* Exact answers first: the file, then the framing. */
+	if (wrong_file || c == FZ_BOGUS) {
+		fz_result(f, c, ret, E(ENOTTY), what);
+		goto unchanged;
+	}
+	if (reads) {
+		if (c == FZ_INFO) {
+			either = false;
+			want_frame = fr.avail < 4 ? -EFAULT :
+				     fr.usize < min_size ? -EINVAL :
+				     fr.avail < (fr.usize < ksize ? fr.usize :
+						 ksize) ? -EFAULT : 0;
+		} else {
+			want_frame = frame_expect(&fr, ksize, min_size, &either);
+		}
+		if (want_frame) {
+			allowed = E(-want_frame) | (either ? E(E2BIG) : 0);
+			fz_result(f, c, ret, allowed, what);
+			goto unchanged;
+		}
+	}
+	if (!fz_result(f, c, ret, fz_allowed[c], what) || ret < 0)
+		goto unchanged;
+
+	/* Success: it did what it says. */
+	switch (c) {
+	case FZ_VERSION: {
+		struct tcx_version *v = fr.ptr;
+
+		if (v->abi_version != TCX_ABI_VERSION ||
+		    !memchr(v->module_version, 0, TCX_VERSION_LEN))
+			fz_fail(f, "version: abi %u", v->abi_version);
+		check_unchanged(f, "version", before, -1);
+		break;
+	}
+	case FZ_ATTACH: {
+		struct tcx_prog_args *a = fr.ptr;
+
+		h = hook_index(f, a->ifindex, a->direction);
+		if (h < 0)
+			return fz_fail(f, "attach to ifindex %u dir %u worked",
+				       a->ifindex, a->direction);
+		check_attached(f, before, h, prog_id_of_fd(f, a->prog_fd), 0,
+			       a->flags & TCX_F_REPLACE,
+			       prog_id_of_fd(f, a->replace_prog_fd));
+		break;
+	}
+	case FZ_DETACH: {
+		struct tcx_prog_args *a = fr.ptr;
+		struct fz_hook now;
+
+		h = hook_index(f, a->ifindex, a->direction);
+		if (h < 0)
+			return fz_fail(f, "detach from ifindex %u worked",
+				       a->ifindex);
+		check_unchanged(f, "detach elsewhere", before, h);
+		check_changed(f, "detach", before, h, -1, &now);
+		if (a->prog_fd &&
+		    hook_find(&now, prog_id_of_fd(f, a->prog_fd), false) >= 0)
+			fz_fail(f, "detach: prog still on hook %d", h);
+		break;
+	}
+	case FZ_QUERY: {
+		struct tcx_query_args *q = fr.ptr;
+		__u32 n, i;
+
+		h = hook_index(f, q->ifindex, q->direction);
+		if (h < 0)
+			return fz_fail(f, "query of ifindex %u worked",
+				       q->ifindex);
+		if (q->count != before[h].count ||
+		    q->revision != before[h].rev)
+			fz_fail(f, "query: count %u rev %llu, want %u %llu",
+				q->count, (unsigned long long)q->revision,
+				before[h].count,
+				(unsigned long long)before[h].rev);
+		/* Filled: as many as there were and there was room for. */
+		n = q->count < in_count ? q->count : in_count;
+		if (!q->prog_ids || !in_count)
+			n = 0;
+		if (q->prog_ids == (unsigned long)f->arrays)
+			for (i = 0; i < n && i < 64; i++)
+				if (f->arrays[i] != before[h].p[i])
+					fz_fail(f, "query: prog %u at %u, want %u",
+						f->arrays[i], i,
+						before[h].p[i]);
+		check_unchanged(f, "query", before, -1);
+		break;
+	}
+	case FZ_LINK_CREATE: {
+		struct tcx_link_create_args *a = fr.ptr;
+
+		h = hook_index(f, a->ifindex, a->direction);
+		if (ret != probe)
+			fz_fail(f, "link fd %d, the lowest free was %d", ret,
+				probe);
+		if (h < 0 || fz_info(ret, &info) || info.ifindex != a->ifindex ||
+		    info.direction != a->direction ||
+		    info.prog_id != prog_id_of_fd(f, a->prog_fd) ||
+		    info.flags) {
+			close(ret);
+			return fz_fail(f, "link create: the link is not what was asked");
+		}
+		check_attached(f, before, h, info.prog_id, info.id, false, 0);
+		/* No room (only pinned links left): let this one go again. */
+		if (!link_add_fd(f, info.id, ret))
+			close(ret);
+		break;
+	}
+	case FZ_GET_FD_BY_ID: {
+		struct tcx_link_id_args *a = fr.ptr;
+
+		if (fz_info(ret, &info) || info.id != a->id) {
+			close(ret);
+			return fz_fail(f, "fd by id %u: another link", a->id);
+		}
+		check_unchanged(f, "get fd by id", before, -1);
+		if (!link_add_fd(f, info.id, ret))
+			close(ret);
+		break;
+	}
+	case FZ_UPDATE:
+		check_link_after(f, c, fd, before, &old_info, fr.ptr);
+		break;
+	case FZ_INFO:
+		check_info_written(f, &fr, &old_info);
+		check_link_after(f, c, fd, before, &old_info, NULL);
+		break;
+	default:
+		check_link_after(f, c, fd, before, &old_info, NULL);
+		break;
+	}
+	return;
+
+unchanged:
+	/* A failure changes nothing and leaves no fd behind. */
+	if (ret >= 0) {
+		if (c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID)
+			close(ret);
+		return;
+	}
+	e = -ret;
+	check_unchanged(f, fz_names[c], before, -1);
+	if (probe >= 0 && fcntl(probe, F_GETFD) >= 0)
+		fz_fail(f, "%s failed (%s) but fd %d appeared", fz_names[c],
+			strerror(e), probe);
+}
+
+/* ---- set-up and tear-down ------------------------------------------ */
+
+static void print_stats(struct fz *f, __u64 seed, unsigned long iters)
+{
+	int c, e;
+
+	printf("# fuzz_ioctl: %lu iterations, seed %llu (FUZZ_SEED to replay)\n",
+	       iters, (unsigned long long)seed);
+	for (c = 0; c < FZ_CMDS; c++) {
+		char line[512];
+		size_t off = 0;
+
+		off += snprintf(line + off, sizeof(line) - off,
+				"# %-18s %6lu calls %6lu ok", fz_names[c],
+				f->calls[c], f->ok[c]);
+		for (e = 1; e < MAX_ERRNO_SEEN; e++)
+			if (f->errnos[c][e] && off < sizeof(line) - 32)
+				off += snprintf(line + off, sizeof(line) - off,
+						" %s:%lu", strerrorname_np(e),
+						f->errnos[c][e]);
+		printf("%s\n", line);
+	}
+	printf("# hook states compared: %lu; failures: %lu\n", f->checks,
+	       f->failures);
+	fflush(stdout);
+}
+
+static int bpf_dummy(enum bpf_prog_type type, int ret)
+{
+	return tcx_load_raw_prog(type, ret);
+}
+
+/* Take down what the fuzzer left: links, pins, programs on every hook. */
+static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
+{
+	struct fz_hook h;
+	int i, j, fd;
+
+	for (i = 0; i < f->nids; i++) {
+		fd = tcx_link_get_fd_by_id(f->ids[i]);
+		if (fd < 0)
+			continue;
+		EXPECT_EQ(0, tcx_link_unpin(fd));
+		EXPECT_EQ(0, tcx_link_detach(fd));
+		close(fd);
+	}
+	for (i = 0; i < MAX_LINKS; i++)
+		for (j = 0; j < f->links[i].nfds; j++)
+			close(f->links[i].fds[j]);
+	for (i = 0; i < NHOOKS; i++) {
+		for (j = 0; j <= TCX_MAX_PROGS; j++)
+			if (tcx_prog_detach(f->ifindex[i / 2], i % 2, 0, NULL))
+				break;
+		EXPECT_EQ(0, fz_query(f, f->ifindex[i / 2], i % 2, &h));
+		EXPECT_EQ(0U, h.count) TH_LOG("hook %d not empty", i);
+		EXPECT_EQ(1ULL, h.rev);
+	}
+	for (i = 0; i < f->nids; i++) {
+		fd = tcx_link_get_fd_by_id(f->ids[i]);
+		EXPECT_EQ(-ENOENT, fd) TH_LOG("link %u survived", f->ids[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+FIXTURE(fuzz) {
+	struct fz *f;
+	long refcnt;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	struct fz *f;
+	int p[2], i;
+
+	self->refcnt = rel_module_refcnt();
+	ASSERT_LE(0, self->refcnt);
+	ASSERT_EQ(0, tcx_test_netns());
+	tcx_test_hold_fd0();
+	ASSERT_TCX_DEV();
+	f = calloc(1, sizeof(*f));
+	ASSERT_NE(NULL, f);
+	self->f = f;
+	f->page = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(4096, f->page);
+	f->buf = mmap(NULL, 2 * f->page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->buf);
+	ASSERT_EQ(0, mprotect(f->buf + f->page, f->page, PROT_NONE));
+	f->arrays = calloc(4 * 64, sizeof(__u32));
+	ASSERT_NE(NULL, f->arrays);
+
+	f->dev = open("/dev/" TCX_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->dev);
+	f->dev2 = open("/dev/" TCX_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->dev2);
+	for (i = 0; i < NPROGS; i++) {
+		f->progs[i] = bpf_dummy(BPF_PROG_TYPE_SCHED_CLS,
+					i % 2 ? TCX_NEXT : TCX_PASS);
+		ASSERT_LE(0, f->progs[i]);
+		f->prog_ids[i] = tcx_prog_id(f->progs[i]);
+	}
+	f->xdp = bpf_dummy(BPF_PROG_TYPE_XDP, 2);
+	ASSERT_LE(0, f->xdp);
+	f->xdp_id = tcx_prog_id(f->xdp);
+	f->filter = bpf_dummy(BPF_PROG_TYPE_SOCKET_FILTER, 0);
+	ASSERT_LE(0, f->filter);
+	f->map = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	ASSERT_LE(0, f->map);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	f->pipe_r = p[0];
+	f->pipe_w = p[1];
+	f->null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->null);
+	f->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, f->sock);
+	f->closed_fd = dup(f->null);
+	ASSERT_LE(0, f->closed_fd);
+	close(f->closed_fd);
+
+	ASSERT_EQ(0, tcx_run("ip link set lo up"));
+	ASSERT_EQ(0, tcx_run("ip link add fz0 type veth peer name fz1"));
+	ASSERT_EQ(0, tcx_run("ip link set fz0 up && ip link set fz1 up"));
+	f->ifindex[0] = LO_IFINDEX;
+	f->ifindex[1] = if_nametoindex("fz0");
+	f->ifindex[2] = if_nametoindex("fz1");
+	ASSERT_NE(0, f->ifindex[1]);
+	ASSERT_NE(0, f->ifindex[2]);
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/* The harness's timeout is fixed at build time; FUZZ_ITERATIONS must fit. */
+TEST_F_TIMEOUT(fuzz, ioctls, 3600)
+{
+	unsigned long iters = rel_env("FUZZ_ITERATIONS", 10000);
+	__u64 seed = rel_env("FUZZ_SEED", 0);
+	struct fz *f = self->f;
+	__u32 all[MAX_PROG_IDS];
+	double t0 = rel_now();
+	long now;
+	int i, n;
+
+	if (!seed)
+		seed = (__u64)time(NULL) ^ getpid();
+	printf("# seed %llu\n", (unsigned long long)seed);
+	fflush(stdout);
+	f->rng = rel_seed_init(seed);
+	for (f->iter = 0; f->iter < iters; f->iter++)
+		fz_one(f);
+	print_stats(f, seed, iters);
+	printf("# %.1f s\n", rel_now() - t0);
+	EXPECT_EQ(0UL, f->failures) TH_LOG("first: %s", f->first_failure);
+	/* The fuzzer must get through to the kernel's real work. */
+	EXPECT_LT(0UL, f->ok[FZ_ATTACH]);
+	EXPECT_LT(0UL, f->ok[FZ_LINK_CREATE]);
+	EXPECT_LT(0UL, f->ok[FZ_UPDATE]);
+
+	fz_cleanup(_metadata, f);
+	close(f->dev);
+	close(f->dev2);
+	close(f->xdp);
+	close(f->filter);
+	close(f->map);
+	/* Every program the fuzzer loaded goes once it lets go. */
+	for (i = 0; i < NPROGS; i++)
+		close(f->progs[i]);
+	for (i = 0; i < NPROGS; i++) {
+		EXPECT_TRUE(tcx_prog_id_released(f->prog_ids[i]))
+			TH_LOG("program %u still held", f->prog_ids[i]);
+	}
+	EXPECT_TRUE(tcx_prog_id_released(f->xdp_id));
+	n = rel_prog_ids(all, MAX_PROG_IDS);
+	for (i = 0; i < n && i < MAX_PROG_IDS; i++) {
+		EXPECT_FALSE(rel_id_in(all[i], f->prog_ids, NPROGS));
+	}
+	/* libtcx's own /dev/tcx fd is the one reference this process keeps. */
+	now = rel_wait_refcnt(self->refcnt + 1, 10000);
+	EXPECT_EQ(self->refcnt + 1, now);
+}
+
+FIXTURE(module) {
+	int unused;
+};
+
+FIXTURE_SETUP(module)
+{
+}
+
+FIXTURE_TEARDOWN(module)
+{
+}
+
+/* Whatever the fuzzer did, tcx.ko unloads afterwards, and comes back. */
+TEST_F(module, unload_and_reload)
+{
+	int fd;
+
+	ASSERT_EQ(0, rel_unload_module()) TH_LOG("delete_module: refcnt %ld",
+						 rel_module_refcnt());
+	ASSERT_EQ(0, rel_load_module()) TH_LOG("finit_module($TCX_MODULE)");
+	fd = open("/dev/" TCX_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

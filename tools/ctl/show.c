@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * show and link show: hooks and links as text, or as JSON with bpftool's
+ * field names where bpftool has one (devname, ifindex, kind, name,
+ * prog_id, link_id, tag; "id" for a link's own id in link show).
+ *
+ * The hook gives program and link ids in run order; names and tags come
+ * from the programs, owners and pins from the links.  A program or link
+ * that goes away between the query and the lookup is shown without them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "tcxctl.h"
+
+struct prog_meta {
+	char name[BPF_OBJ_NAME_LEN];
+	char tag[2 * BPF_TAG_SIZE + 1];
+};
+
+struct link_meta {
+	bool found;
+	struct tcx_link_info info;
+	char comm[TCX_COMM_LEN + 1];
+	char tag[TCX_TAG_LEN + 1];
+};
+
+static void get_prog_meta(__u32 id, struct prog_meta *m)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd, i;
+
+	strcpy(m->name, "?");
+	strcpy(m->tag, "?");
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		snprintf(m->name, sizeof(m->name), "%s", info.name);
+		for (i = 0; i < BPF_TAG_SIZE; i++)
+			sprintf(m->tag + 2 * i, "%02x", info.tag[i]);
+	}
+	close(fd);
+}
+
+static void fill_link_meta(int fd, struct link_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (tcx_link_get_info(fd, &m->info))
+		return;
+	m->found = true;
+	memcpy(m->comm, m->info.owner_comm, TCX_COMM_LEN);
+	memcpy(m->tag, m->info.tag, TCX_TAG_LEN);
+}
+
+static void get_link_meta(__u32 id, struct link_meta *m)
+{
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	if (!id)
+		return;
+	fd = tcx_link_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	fill_link_meta(fd, m);
+	close(fd);
+}
+
+/* Native tcx keeps no owner or tag: those fields are null, not made up. */
+static struct json_object *json_owner(const struct link_meta *m)
+{
+	bool owner = !(m->info.flags & TCX_LINK_F_NO_OWNER);
+	bool tag = !(m->info.flags & TCX_LINK_F_NO_TAG);
+	struct json_object *o;
+
+	if (!m->found)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "pid", owner ?
+			       json_object_new_int64(m->info.owner_pid) : NULL);
+	json_object_object_add(o, "uid", owner ?
+			       json_object_new_int64(m->info.owner_uid) : NULL);
+	json_object_object_add(o, "comm", owner ?
+			       json_object_new_string(m->comm) : NULL);
+	json_object_object_add(o, "tag", tag ?
+			       json_object_new_string(m->tag) : NULL);
+	return o;
+}
+
+/* "pid/comm", "n/a" where the backend does not know, "-" without a link. */
+static const char *owner_text(const struct link_meta *m)
+{
+	static char buf[48];
+
+	if (!m->found)
+		return "-";
+	if (m->info.flags & TCX_LINK_F_NO_OWNER)
+		return "n/a";
+	snprintf(buf, sizeof(buf), "%u/%s", m->info.owner_pid, m->comm);
+	return buf;
+}
+
+static const char *tag_text(const struct link_meta *m)
+{
+	if (!m->found)
+		return "-";
+	if (m->info.flags & TCX_LINK_F_NO_TAG)
+		return "n/a";
+	return m->tag[0] ? m->tag : "-";
+}
+
+static struct json_object *json_stats(const struct tcx_hook_stats *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_int64(s->packets));
+	json_object_object_add(o, "passed", json_object_new_int64(s->passed));
+	json_object_object_add(o, "dropped", json_object_new_int64(s->dropped));
+	json_object_object_add(o, "redirected",
+			       json_object_new_int64(s->redirected));
+	json_object_object_add(o, "redirect_failed",
+			       json_object_new_int64(s->redirect_failed));
+	return o;
+}
+
+static void json_hook(struct json_object *arr, const struct dev *dev,
+		      enum tcx_dir dir, const struct hook_state *st)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *progs = json_object_new_array();
+	struct prog_meta pm;
+	struct link_meta lm;
+	__u32 i;
+
+	json_object_object_add(o, "devname", json_object_new_string(dev->name));
+	json_object_object_add(o, "ifindex", json_object_new_int(dev->ifindex));
+	json_object_object_add(o, "kind", json_object_new_string(dir_kind(dir)));
+	json_object_object_add(o, "revision",
+			       json_object_new_int64(st->revision));
+	json_object_object_add(o, "live",
+			       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? NULL :
+			       json_object_new_boolean(st->hook_flags &
+						       TCX_HOOK_F_LIVE));
+	json_object_object_add(o, "stats",
+			       st->unavailable & TCX_QUERY_NO_STATS ? NULL :
+			       json_stats(&st->stats));
+	for (i = 0; i < st->count; i++) {
+		struct json_object *p = json_object_new_object();
+
+		get_prog_meta(st->prog_ids[i], &pm);
+		get_link_meta(st->link_ids[i], &lm);
+		json_object_object_add(p, "position", json_object_new_int(i));
+		json_object_object_add(p, "prog_id",
+				       json_object_new_int64(st->prog_ids[i]));
+		json_object_object_add(p, "name", json_object_new_string(pm.name));
+		json_object_object_add(p, "tag", json_object_new_string(pm.tag));
+		json_object_object_add(p, "link_id", st->link_ids[i] ?
+				       json_object_new_int64(st->link_ids[i]) :
+				       NULL);
+		json_object_object_add(p, "owner", json_owner(&lm));
+		json_object_object_add(p, "pinned",
+				       json_object_new_boolean(lm.info.flags &
+							       TCX_LINK_F_PINNED));
+		json_object_array_add(progs, p);
+	}
+	json_object_object_add(o, "progs", progs);
+	json_object_array_add(arr, o);
+}
+
+static void text_hook(const struct dev *dev, enum tcx_dir dir,
+		      const struct hook_state *st, bool *first)
+{
+	const struct tcx_hook_stats *s = &st->stats;
+	struct prog_meta pm;
+	struct link_meta lm;
+	char id[16];
+	__u32 i;
+
+	if (!*first)
+		putchar('\n');
+	*first = false;
+	printf("%s (ifindex %d) %s: revision %llu, %s", dev->name, dev->ifindex,
+	       dir_name(dir), (unsigned long long)st->revision,
+	       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? "live n/a" :
+	       st->hook_flags & TCX_HOOK_F_LIVE ? "live" : "not live");
+	if (!st->count) {
+		printf(", no programs\n");
+		return;
+	}
+	if (st->unavailable & TCX_QUERY_NO_STATS)
+		printf("\n  counters n/a (native tcx keeps none)\n");
+	else
+		printf("\n  packets %llu  passed %llu  dropped %llu  redirected %llu  redirect_failed %llu\n",
+		       (unsigned long long)s->packets,
+		       (unsigned long long)s->passed,
+		       (unsigned long long)s->dropped,
+		       (unsigned long long)s->redirected,
+		       (unsigned long long)s->redirect_failed);
+	printf("  %-4s %-8s %-16s %-17s %-8s %-22s %-16s %s\n", "pos", "prog_id",
+	       "name", "tag", "link_id", "owner", "owner_tag", "pinned");
+	for (i = 0; i < st->count; i++) {
+		get_prog_meta(st->prog_ids[i], &pm);
+		get_link_meta(st->link_ids[i], &lm);
+		strcpy(id, "-");
+		if (st->link_ids[i])
+			snprintf(id, sizeof(id), "%u", st->link_ids[i]);
+		printf("  %-4u %-8u %-16s %-17s %-8s %-22s %-16s %s\n", i,
+		       st->prog_ids[i], pm.name[0] ? pm.name : "-", pm.tag, id,
+		       owner_text(&lm), tag_text(&lm),
+		       !lm.found ? "-" :
+		       lm.info.flags & TCX_LINK_F_PINNED ? "yes" : "no");
+	}
+}
+
+/*
+ * Both directions of DEV, or only DIR.  Without an explicit device, hooks
+ * without programs are left out, and a device that went away since the
+ * walk began is skipped.
+ */
+static void show_dev(const struct dev *dev, const enum tcx_dir *only,
+		     bool explicit, struct json_object *arr, bool *first)
+{
+	static const enum tcx_dir dirs[] = { TCX_DIR_INGRESS, TCX_DIR_EGRESS };
+	struct hook_state st;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (only && *only != dirs[i])
+			continue;
+		err = hook_query(dev->ifindex, dirs[i], &st);
+		if (err == -ENODEV && !explicit)
+			return;
+		if (err == -ENODEV)
+			fail("no such device %s (ENODEV)", dev->name);
+		if (err)
+			fail("querying %s %s failed: %s", dev->name,
+			     dir_name(dirs[i]), errdesc(err));
+		if (!st.count && !explicit)
+			continue;
+		if (arr)
+			json_hook(arr, dev, dirs[i], &st);
+		else
+			text_hook(dev, dirs[i], &st, first);
+	}
+}
+
+int do_show(struct cmdline *c)
+{
+	struct json_object *arr = NULL;
+	struct if_nameindex *ifs, *it;
+	bool has_dev = false, has_dir = false, first = true;
+	enum tcx_dir dir;
+	struct dev dev;
+
+	while (more(c)) {
+		if (is_word(c, "dev")) {
+			next_word(c, "dev");
+			if (has_dev)
+				usage_fail(c, "dev given twice");
+			parse_dev(c, &dev);
+			has_dev = true;
+		} else if (parse_dir(c, &dir)) {
+			if (has_dir)
+				usage_fail(c, "direction given twice");
+			has_dir = true;
+		} else {
+			usage_fail(c, "unknown keyword '%s'", c->argv[0]);
+		}
+	}
+
+	need_tcx();
+	if (json_output)
+		arr = json_object_new_array();
+	if (has_dev) {
+		resolve_dev(&dev);
+		show_dev(&dev, has_dir ? &dir : NULL, true, arr, &first);
+	} else {
+		ifs = if_nameindex();
+		if (!ifs)
+			fail("listing the network devices failed: %s",
+			     errdesc(errno));
+		for (it = ifs; it->if_index; it++) {
+			memset(&dev, 0, sizeof(dev));
+			dev.ifindex = it->if_index;
+			snprintf(dev.name, sizeof(dev.name), "%s", it->if_name);
+			show_dev(&dev, has_dir ? &dir : NULL, false, arr,
+				 &first);
+		}
+		if_freenameindex(ifs);
+	}
+	if (arr)
+		json_print(arr);
+	return 0;
+}
+
+static struct json_object *json_link(const struct link_meta *m)
+{
+	struct json_object *o = json_object_new_object();
+	const struct tcx_link_info *li = &m->info;
+	char name[IF_NAMESIZE];
+	struct prog_meta pm;
+
+	get_prog_meta(li->prog_id, &pm);
+	json_object_object_add(o, "id", json_object_new_int64(li->id));
+	json_object_object_add(o, "type", json_object_new_string("tcx"));
+	json_object_object_add(o, "prog_id", json_object_new_int64(li->prog_id));
+	json_object_object_add(o, "name", json_object_new_string(pm.name));
+	json_object_object_add(o, "devname",
+			       li->ifindex && if_indextoname(li->ifindex, name) ?
+			       json_object_new_string(name) : NULL);
+	json_object_object_add(o, "ifindex", json_object_new_int64(li->ifindex));
+	json_object_object_add(o, "kind",
+			       json_object_new_string(dir_kind(li->direction)));
+	json_object_object_add(o, "state",
+			       json_object_new_string(li->flags & TCX_LINK_F_DEFUNCT ?
+						      "defunct" : "attached"));
+	json_object_object_add(o, "pinned",
+			       json_object_new_boolean(li->flags &
+						       TCX_LINK_F_PINNED));
+	json_object_object_add(o, "owner", json_owner(m));
+	return o;
+}
+
+static void text_link(const struct link_meta *m)
+{
+	const struct tcx_link_info *li = &m->info;
+	char name[IF_NAMESIZE];
+	struct prog_meta pm;
+
+	get_prog_meta(li->prog_id, &pm);
+	printf("%u: tcx  prog %u %s  ", li->id, li->prog_id, pm.name);
+	if (li->flags & TCX_LINK_F_DEFUNCT)
+		printf("%s  defunct", dir_name(li->direction));
+	else
+		printf("dev %s (ifindex %u) %s  attached",
+		       if_indextoname(li->ifindex, name) ? name : "?",
+		       li->ifindex, dir_name(li->direction));
+	printf("%s\n", li->flags & TCX_LINK_F_PINNED ? "  pinned" : "");
+	if (li->flags & TCX_LINK_F_NO_OWNER)
+		printf("\towner n/a");
+	else
+		printf("\towner %u/%s uid %u", li->owner_pid, m->comm,
+		       li->owner_uid);
+	printf("  tag %s\n", tag_text(m));
+}
+
+/*
+ * Without an id: the links on the hooks of this network namespace.  A
+ * defunct link is on no hook, so only its id finds it.
+ */
+int do_link_show(struct cmdline *c)
+{
+	struct json_object *arr = NULL;
+	struct if_nameindex *ifs, *it;
+	struct hook_state st;
+	struct link_meta m;
+	__u32 id = 0, i;
+	int fd, d;
+
+	if (is_word(c, "id")) {
+		next_word(c, "id");
+		id = next_u32(c, "LINK_ID");
+	}
+	if (more(c))
+		usage_fail(c, "unexpected '%s'", c->argv[0]);
+
+	need_tcx();
+	if (id) {
+		fd = link_fd_by_id(id);
+		fill_link_meta(fd, &m);
+		if (!m.found)
+			fail("reading link %u failed: %s", id, errdesc(errno));
+		close(fd);
+		if (json_output)
+			json_print(json_link(&m));
+		else
+			text_link(&m);
+		return 0;
+	}
+
+	if (json_output)
+		arr = json_object_new_array();
+	ifs = if_nameindex();
+	if (!ifs)
+		fail("listing the network devices failed: %s", errdesc(errno));
+	for (it = ifs; it->if_index; it++) {
+		for (d = TCX_DIR_INGRESS; d <= TCX_DIR_EGRESS; d++) {
+			if (hook_query(it->if_index, d, &st))
+				continue;
+			for (i = 0; i < st.count; i++) {
+				get_link_meta(st.link_ids[i], &m);
+				if (!m.found)
+					continue;
+				if (arr)
+					json_object_array_add(arr, json_link(&m));
+				else
+					text_link(&m);
+			}
+		}
+	}
+	if_freenameindex(ifs);
+	if (arr)
+		json_print(arr);
+	return 0;
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcxctl: attach, detach and inspect programs on tcx hooks (tcx-dkms).
+ *
+ * The command line reads as a sentence, as bpftool's does:
+ *
+ *	tcxctl attach eth0 ingress obj prog.o sec tc before id 42 link
+ *
+ * This file holds the options, the dispatch to the commands, help and
+ * version, the one-line errors, and the words every command shares
+ * (devices and directions).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcxctl.h"
+
+#ifndef TCXCTL_VERSION
+#error "TCXCTL_VERSION must be defined (see Makefile)"
+#endif
+
+bool json_output;
+bool pretty_output;
+bool debug_output;
+
+/* The command as typed, which every error line starts with. */
+static char context[1024];
+
+#define ATTACH_USAGE							\
+	"  tcxctl attach DEV {ingress|egress} PROG\n"			\
+	"         [before REL | after REL | first | last] [replace PROG]\n" \
+	"         [link [tag TAG] [hold]] [expected-revision N]\n"
+#define DETACH_USAGE							\
+	"  tcxctl detach DEV {ingress|egress} {PROG | first | last}\n"	\
+	"         [expected-revision N]\n"
+#define SHOW_USAGE							\
+	"  tcxctl show [dev DEV] [ingress|egress]     (alias: list)\n"
+#define LINK_USAGE							\
+	"  tcxctl link show [id LINK_ID]\n"				\
+	"  tcxctl link update id LINK_ID PROG [old PROG]\n"		\
+	"  tcxctl link detach id LINK_ID\n"				\
+	"  tcxctl link unpin id LINK_ID\n"
+#define WORDS_USAGE							\
+	"  DEV  := { NAME | ifindex IFINDEX }\n"			\
+	"  PROG := { obj FILE [sec SECTION] [name NAME] | id PROG_ID | pinned PATH }\n" \
+	"  REL  := { PROG | link LINK_ID }\n"
+
+static const char options_usage[] =
+	"Options:\n"
+	"  -j, --json      print JSON\n"
+	"  -p, --pretty    print indented JSON (implies -j)\n"
+	"  -d, --debug     print libbpf's log, with the verifier's\n"
+	"  -h, --help      print this help\n"
+	"  -V, --version   print tcxctl's and the loaded module's versions\n";
+
+void print_usage(FILE *f, const char *cmd)
+{
+	fputs("Usage: tcxctl [OPTIONS] COMMAND ...\n\n", f);
+	if (!cmd)
+		fputs(ATTACH_USAGE DETACH_USAGE SHOW_USAGE LINK_USAGE
+		      "  tcxctl help | tcxctl COMMAND help\n", f);
+	else if (!strcmp(cmd, "attach"))
+		fputs(ATTACH_USAGE, f);
+	else if (!strcmp(cmd, "detach"))
+		fputs(DETACH_USAGE, f);
+	else if (!strcmp(cmd, "show") || !strcmp(cmd, "list"))
+		fputs(SHOW_USAGE, f);
+	else
+		fputs(LINK_USAGE, f);
+	fputs("\n" WORDS_USAGE "\n", f);
+	fputs(options_usage, f);
+	fputs("\nSee tcxctl(8).\n", f);
+}
+
+void set_context(int argc, char **argv)
+{
+	size_t len = 0;
+	int i, n;
+
+	context[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		n = snprintf(context + len, sizeof(context) - len, "%s%s",
+			     i ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(context) - len)
+			break;
+		len += n;
+	}
+}
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("tcxctl: ", stderr);
+	if (context[0])
+		fprintf(stderr, "%s: ", context);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void usage_fail(const struct cmdline *c, const char *fmt, ...)
+{
+	int top = strcspn(c->cmd, " ");
+	va_list ap;
+
+	fprintf(stderr, "tcxctl: %s: ", c->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'tcxctl %.*s help'\n", top, c->cmd);
+	exit(1);
+}
+
+const char *errdesc(int err)
+{
+	static char buf[160];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	if (err >= __LIBBPF_ERRNO__START && err < __LIBBPF_ERRNO__END) {
+		char msg[128];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		snprintf(buf, sizeof(buf), "%s (libbpf error %d)", msg, err);
+		return buf;
+	}
+	name = strerrorname_np(err);
+	if (name)
+		snprintf(buf, sizeof(buf), "%s (%s)", strerror(err), name);
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(err));
+	return buf;
+}
+
+bool more(const struct cmdline *c)
+{
+	return c->argc > 0;
+}
+
+bool is_word(const struct cmdline *c, const char *word)
+{
+	return c->argc > 0 && !strcmp(c->argv[0], word);
+}
+
+const char *next_word(struct cmdline *c, const char *what)
+{
+	if (c->argc <= 0)
+		usage_fail(c, "%s missing", what);
+	c->argc--;
+	return *c->argv++;
+}
+
+__u64 next_u64(struct cmdline *c, const char *what)
+{
+	const char *word = next_word(c, what);
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(word, &end, 0);
+	if (errno || end == word || *end || word[0] == '-')
+		usage_fail(c, "%s must be a number, not '%s'", what, word);
+	return v;
+}
+
+__u32 next_u32(struct cmdline *c, const char *what)
+{
+	const char *word = c->argc > 0 ? c->argv[0] : "";
+	__u64 v = next_u64(c, what);
+
+	if (v > UINT_MAX)
+		usage_fail(c, "%s %s is out of range", what, word);
+	return v;
+}
+
+/*
+ * On a kernel with tcx of its own libtcx talks bpf() and needs no module;
+ * otherwise /dev/tcx is opened now, so that its errors come first.
+ */
+void need_tcx(void)
+{
+	int backend = tcx_backend();
+	int fd;
+
+	if (backend == -EINVAL)
+		fail("TCX_BACKEND=%s names no backend: use module or native",
+		     getenv("TCX_BACKEND"));
+	if (backend == TCX_BACKEND_NATIVE)
+		return;
+	fd = tcx_dev_fd();
+	if (fd >= 0)
+		return;
+	switch (-fd) {
+	case ENOENT:
+		fail("cannot open /dev/tcx: the tcx module is not loaded (ENOENT); load it with 'modprobe tcx'");
+	case EACCES:
+	case EPERM:
+		fail("cannot open /dev/tcx: permission denied (%s); tcxctl needs root",
+		     strerrorname_np(-fd));
+	default:
+		fail("cannot open /dev/tcx: %s", errdesc(fd));
+	}
+}
+
+void parse_dev(struct cmdline *c, struct dev *dev)
+{
+	const char *name;
+
+	memset(dev, 0, sizeof(*dev));
+	if (is_word(c, "ifindex")) {
+		__u32 ifindex;
+
+		next_word(c, "ifindex");
+		ifindex = next_u32(c, "IFINDEX");
+		if (!ifindex || ifindex > INT_MAX)
+			usage_fail(c, "ifindex %u is not a valid interface index",
+				   ifindex);
+		dev->ifindex = ifindex;
+		return;
+	}
+	name = next_word(c, "DEV");
+	if (strlen(name) >= IF_NAMESIZE)
+		usage_fail(c, "device name '%s' is too long (at most %d bytes)",
+			   name, IF_NAMESIZE - 1);
+	strcpy(dev->name, name);
+}
+
+/* Name -> ifindex or ifindex -> name, in the current network namespace. */
+void resolve_dev(struct dev *dev)
+{
+	if (dev->ifindex) {
+		if (!if_indextoname(dev->ifindex, dev->name))
+			fail("no device with ifindex %d (ENODEV)", dev->ifindex);
+	} else {
+		dev->ifindex = if_nametoindex(dev->name);
+		if (!dev->ifindex)
+			fail("no such device %s (ENODEV)", dev->name);
+	}
+}
+
+bool parse_dir(struct cmdline *c, enum tcx_dir *dir)
+{
+	if (is_word(c, "ingress"))
+		*dir = TCX_DIR_INGRESS;
+	else if (is_word(c, "egress"))
+		*dir = TCX_DIR_EGRESS;
+	else
+		return false;
+	next_word(c, "direction");
+	return true;
+}
+
+enum tcx_dir next_dir(struct cmdline *c)
+{
+	enum tcx_dir dir;
+
+	if (!more(c))
+		usage_fail(c, "direction missing: ingress or egress");
+	if (!parse_dir(c, &dir))
+		usage_fail(c, "'%s' is not a direction: ingress or egress",
+			   c->argv[0]);
+	return dir;
+}
+
+const char *dir_name(enum tcx_dir dir)
+{
+	return dir == TCX_DIR_INGRESS ? "ingress" : "egress";
+}
+
+const char *dir_kind(enum tcx_dir dir)
+{
+	return dir == TCX_DIR_INGRESS ? "tcx/ingress" : "tcx/egress";
+}
+
+void json_print(struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= pretty_output ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+				 JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
+	json_object_put(obj);
+}
+
+/* Versions never fail: what cannot be known is said so. */
+static int print_version(void)
+{
+	const char *backend = tcx_backend_name(tcx_backend());
+	char ver[TCX_VERSION_LEN];
+	__u32 abi;
+	int ret;
+
+	ret = tcx_module_version(&abi, ver, sizeof(ver));
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "version",
+				       json_object_new_string(TCXCTL_VERSION));
+		json_object_object_add(o, "backend", backend ?
+				       json_object_new_string(backend) : NULL);
+		json_object_object_add(o, "module_version", ret < 0 ? NULL :
+				       json_object_new_string(ver));
+		json_object_object_add(o, "abi_version", ret < 0 ? NULL :
+				       json_object_new_int64(abi));
+		json_print(o);
+		return 0;
+	}
+	printf("tcxctl %s\n", TCXCTL_VERSION);
+	if (ret >= 0)
+		printf("module %s (ABI %u)\n", ver, abi);
+	else if (ret == -ENOENT)
+		printf("module not loaded (modprobe tcx)\n");
+	else
+		printf("module unknown: /dev/tcx: %s\n", errdesc(ret));
+	printf("backend %s\n", backend ? backend :
+	       "none: TCX_BACKEND names neither module nor native");
+	return 0;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	(void)level;
+	if (!debug_output)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cmdline *c);
+} commands[] = {
+	{ "attach",	do_attach },
+	{ "detach",	do_detach },
+	{ "show",	do_show },
+	{ "list",	do_show },
+	{ "link",	do_link },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "json",	no_argument,	NULL, 'j' },
+		{ "pretty",	no_argument,	NULL, 'p' },
+		{ "debug",	no_argument,	NULL, 'd' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{}
+	};
+	struct cmdline c;
+	bool help = false, version = false;
+	size_t i;
+	int opt;
+
+	/* Our own one-line message instead of getopt's. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "jpdhV", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_output = true;
+			pretty_output = true;
+			break;
+		case 'd':
+			debug_output = true;
+			break;
+		case 'h':
+			help = true;
+			break;
+		case 'V':
+			version = true;
+			break;
+		default:
+			if (optopt)
+				fprintf(stderr, "tcxctl: unknown option '-%c'; see 'tcxctl help'\n",
+					optopt);
+			else
+				fprintf(stderr, "tcxctl: unknown option '%s'; see 'tcxctl help'\n",
+					argv[optind - 1]);
+			return 1;
+		}
+	}
+	libbpf_set_print(libbpf_log);
+
+	c.argc = argc - optind;
+	c.argv = argv + optind;
+	c.cmd = "tcxctl";
+
+	if (version)
+		return print_version();
+	if (is_word(&c, "help")) {
+		help = true;
+		c.argc--;
+		c.argv++;
+	}
+	if (!more(&c)) {
+		if (help) {
+			print_usage(stdout, NULL);
+			return 0;
+		}
+		fprintf(stderr, "tcxctl: no command given; see 'tcxctl help'\n");
+		return 1;
+	}
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(c.argv[0], commands[i].name))
+			continue;
+		c.cmd = commands[i].name;
+		if (help || (c.argc > 1 && !strcmp(c.argv[1], "help"))) {
+			print_usage(stdout, c.cmd);
+			return 0;
+		}
+		set_context(c.argc, c.argv);
+		c.argc--;
+		c.argv++;
+		return commands[i].fn(&c) ? 1 : 0;
+	}
+	fprintf(stderr, "tcxctl: unknown command '%s'; see 'tcxctl help'\n",
+		c.argv[0]);
+	return 1;
+}
