@@ -681,13 +681,15 @@ TEST_F_TIMEOUT(dp, pass, DP_TIMEOUT)
 	EXPECT_STREQ("9", order_str(self, buf, sizeof(buf)));
 
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(TCX_HOOK_F_LIVE, q.hook_flags);
-	EXPECT_LE(1ULL, q.stats.packets);
-	EXPECT_LE(1ULL, q.stats.passed);
-	EXPECT_EQ(q.stats.packets, q.stats.passed);
-	EXPECT_EQ(0ULL, q.stats.dropped);
-	EXPECT_EQ(0ULL, q.stats.redirected);
-	EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(TCX_HOOK_F_LIVE, q.hook_flags);
+		EXPECT_LE(1ULL, q.stats.packets);
+		EXPECT_LE(1ULL, q.stats.passed);
+		EXPECT_EQ(q.stats.packets, q.stats.passed);
+		EXPECT_EQ(0ULL, q.stats.dropped);
+		EXPECT_EQ(0ULL, q.stats.redirected);
+		EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	}
 	close(rx);
 }
 
@@ -710,14 +712,22 @@ TEST_F_TIMEOUT(dp, ping_through_all_hooks, DP_TIMEOUT)
 			self->ns[NS_A]));
 
 	ASSERT_EQ(0, query(self, NS_A, self->x1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_LE(4ULL, q.stats.passed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LE(4ULL, q.stats.passed);
+	}
 	ASSERT_EQ(0, query(self, NS_A, self->x1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_LE(4ULL, q.stats.passed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LE(4ULL, q.stats.passed);
+	}
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_LE(4ULL, q.stats.passed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LE(4ULL, q.stats.passed);
+	}
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_LE(4ULL, q.stats.passed);
-	EXPECT_EQ(0ULL, q.stats.dropped);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LE(4ULL, q.stats.passed);
+		EXPECT_EQ(0ULL, q.stats.dropped);
+	}
 }
 
 /* TCX_DROP at ingress: the packet is gone; without the program it is not. */
@@ -737,8 +747,10 @@ TEST_F_TIMEOUT(dp, drop_ingress, DP_TIMEOUT)
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
 	EXPECT_STREQ("9", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.dropped);
-	EXPECT_EQ(q.stats.packets, q.stats.passed + 1);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.dropped);
+		EXPECT_EQ(q.stats.packets, q.stats.passed + 1);
+	}
 
 	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_INGRESS, "verdict"));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
@@ -762,7 +774,9 @@ TEST_F_TIMEOUT(dp, drop_egress, DP_TIMEOUT)
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
 	EXPECT_STREQ("9", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, query(self, NS_A, self->x1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.dropped);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.dropped);
+	}
 
 	ASSERT_EQ(0, detach(self, NS_A, self->x1, TCX_DIR_EGRESS, "verdict"));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
@@ -834,7 +848,9 @@ TEST_F_TIMEOUT(dp, drop_mid_chain, DP_TIMEOUT)
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
 	EXPECT_STREQ("1,9", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.dropped);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.dropped);
+	}
 	close(rx);
 }
 
@@ -884,9 +900,11 @@ TEST_F_TIMEOUT(dp, other_return_codes, DP_TIMEOUT)
 	}
 
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(0ULL, q.stats.dropped);
-	EXPECT_EQ(0ULL, q.stats.redirected + q.stats.redirect_failed);
-	EXPECT_EQ(q.stats.packets, q.stats.passed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(0ULL, q.stats.dropped);
+		EXPECT_EQ(0ULL, q.stats.redirected + q.stats.redirect_failed);
+		EXPECT_EQ(q.stats.packets, q.stats.passed);
+	}
 	close(rx);
 }
 
@@ -954,6 +972,8 @@ TEST_F_TIMEOUT(dp, clsact_ingress_order, DP_TIMEOUT)
 	char buf[64];
 	int rx;
 
+	if (tcx_test_native())
+		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
 	ASSERT_EQ(0, clsact_attach(self, NS_R, self->y1, BPF_TC_INGRESS, "cls_rec"));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
@@ -976,6 +996,8 @@ TEST_F_TIMEOUT(dp, clsact_egress_order_tc_index, DP_TIMEOUT)
 	char buf[64];
 	int rx;
 
+	if (tcx_test_native())
+		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "set_classid"));
@@ -1001,6 +1023,8 @@ TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 	char obj[PATH_MAX], buf[64];
 	int rx, ret;
 
+	if (tcx_test_native())
+		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ret = tcx_bpf_obj_path(obj, sizeof(obj), "dp_cls.bpf.o");
 	ASSERT_EQ(0, ret) TH_LOG("dp_cls.bpf.o: %s", strerror(-ret));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
@@ -1115,8 +1139,10 @@ TEST_F_TIMEOUT(dp, redirect_ingress_to_egress, DP_TIMEOUT)
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.2.2", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(2ULL, q.stats.redirected);
-	EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(2ULL, q.stats.redirected);
+		EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	}
 	close(rx);
 }
 
@@ -1146,7 +1172,9 @@ TEST_F_TIMEOUT(dp, redirect_ingress_to_ingress, DP_TIMEOUT)
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, &ifindex));
 	EXPECT_EQ(self->y2, ifindex);
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.redirected);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.redirected);
+	}
 	close(rx);
 }
 
@@ -1166,7 +1194,9 @@ TEST_F_TIMEOUT(dp, redirect_egress_to_egress, DP_TIMEOUT)
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, &ifindex));
 	EXPECT_EQ(self->x2, ifindex);
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.redirected);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.redirected);
+	}
 	close(rx);
 }
 
@@ -1190,9 +1220,11 @@ TEST_F_TIMEOUT(dp, redirect_loop_bounded, DP_TIMEOUT)
 	ASSERT_EQ(0, udp_send(self, NS_R, "10.0.4.2", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.redirect_failed);
-	EXPECT_LE(8ULL, q.stats.redirected);
-	EXPECT_GE(9ULL, q.stats.redirected);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.redirect_failed);
+		EXPECT_LE(8ULL, q.stats.redirected);
+		EXPECT_GE(9ULL, q.stats.redirected);
+	}
 	close(rx);
 }
 
@@ -1216,8 +1248,10 @@ TEST_F_TIMEOUT(dp, redirect_peer, DP_TIMEOUT)
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.2.2", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(2ULL, q.stats.redirected);
-	EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(2ULL, q.stats.redirected);
+		EXPECT_EQ(0ULL, q.stats.redirect_failed);
+	}
 	close(rx);
 }
 
@@ -1263,8 +1297,10 @@ static void redirect_neigh(struct __test_metadata *_metadata, dp_t *self,
 		failed = 1;
 	}
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.redirected);
-	EXPECT_EQ(failed, q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.redirected);
+		EXPECT_EQ(failed, q.stats.redirect_failed);
+	}
 
 	cfg.use_nh = 1;
 	cfg.nh.nh_family = family;
@@ -1278,8 +1314,10 @@ static void redirect_neigh(struct __test_metadata *_metadata, dp_t *self,
 	EXPECT_EQ(self->x2, ifindex);
 	EXPECT_EQ(0, sh("! ip -n %s neigh show to %s | grep -q .", r, far));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(2ULL, q.stats.redirected);
-	EXPECT_EQ(failed, q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(2ULL, q.stats.redirected);
+		EXPECT_EQ(failed, q.stats.redirect_failed);
+	}
 	close(rx);
 }
 
@@ -1342,8 +1380,10 @@ TEST_F_TIMEOUT(dp, clone_redirect, DP_TIMEOUT)
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.2.2", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx_b, RX_WAIT_MS, NULL));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(1ULL, q.stats.dropped);
-	EXPECT_EQ(0ULL, q.stats.redirected + q.stats.redirect_failed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(1ULL, q.stats.dropped);
+		EXPECT_EQ(0ULL, q.stats.redirected + q.stats.redirect_failed);
+	}
 
 	/* With TCX_PASS the original goes on too (nsR does not forward it). */
 	cfg.verdict = TCX_PASS;
@@ -1372,8 +1412,10 @@ static void expect_redirect_failed(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, udp_send(self, from, dst, DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, NO_RX_MS * 2, NULL)) TH_LOG("%s", what);
 	ASSERT_EQ(0, query(self, ns, ifindex, dir, &q, NULL, 0));
-	EXPECT_EQ(before + 1, q.stats.redirect_failed) TH_LOG("%s", what);
-	EXPECT_EQ(0ULL, q.stats.redirected) TH_LOG("%s", what);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(before + 1, q.stats.redirect_failed) TH_LOG("%s", what);
+		EXPECT_EQ(0ULL, q.stats.redirected) TH_LOG("%s", what);
+	}
 }
 
 /*
@@ -1451,6 +1493,7 @@ TEST_F_TIMEOUT(dp, hook_live_only_with_programs, DP_TIMEOUT)
 {
 	struct tcx_query q;
 
+	TCX_MODULE_ONLY("hook flags");
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
 	EXPECT_EQ(0ULL, q.hook_flags);
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
@@ -1499,7 +1542,9 @@ TEST_F_TIMEOUT(dp, netns_move, DP_TIMEOUT)
 	ASSERT_EQ(0, dev_info(self, NS_B, "y1", &y1, NULL));
 	ASSERT_EQ(0, query(self, NS_B, y1, TCX_DIR_INGRESS, &q, NULL, 0));
 	EXPECT_EQ(2ULL, q.count);
-	EXPECT_EQ(TCX_HOOK_F_LIVE, q.hook_flags);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(TCX_HOOK_F_LIVE, q.hook_flags);
+	}
 
 	rx = udp_open(self, NS_B, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
@@ -1509,12 +1554,16 @@ TEST_F_TIMEOUT(dp, netns_move, DP_TIMEOUT)
 	/* And the egress program sees nsB's packets to nsA. */
 	ASSERT_EQ(0, sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", b));
 	ASSERT_EQ(0, query(self, NS_B, y1, TCX_DIR_EGRESS, &q, NULL, 0));
-	EXPECT_LE(1ULL, q.stats.passed);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LE(1ULL, q.stats.passed);
+	}
 
 	ASSERT_EQ(0, detach(self, NS_B, y1, TCX_DIR_INGRESS, "verdict"));
 	ASSERT_EQ(0, detach(self, NS_B, y1, TCX_DIR_INGRESS, "rec1"));
 	ASSERT_EQ(0, query(self, NS_B, y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_EQ(0ULL, q.hook_flags);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_EQ(0ULL, q.hook_flags);
+	}
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	EXPECT_STREQ("1,9,1,9", order_str(self, buf, sizeof(buf)));
@@ -1562,13 +1611,17 @@ static void gone_under_traffic(struct __test_metadata *_metadata, dp_t *self,
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "rec2"));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec3"));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "rec1"));
-	EXPECT_LT(refcnt, module_refcnt());
+	if (!tcx_test_native()) {
+		EXPECT_LT(refcnt, module_refcnt());
+	}
 
 	pid = flood(self, NS_A, "10.0.1.254");
 	ASSERT_LT(0, pid);
 	msleep(500);
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	EXPECT_LT(10ULL, q.stats.packets);
+	if (tcx_test_has_stats(&q)) {
+		EXPECT_LT(10ULL, q.stats.packets);
+	}
 
 	if (netns) {
 		close(self->nsfd[NS_R]);

@@ -19,6 +19,7 @@
 
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 
 #define NR_TC_PROGS	8
 #define POISON		0xdeadbeefU
@@ -1275,6 +1276,80 @@ TEST_F(tc_opts, dev_fd)
 	ASSERT_EQ(0, ATTACH(FD(1)));
 	ASSERT_EQ(fd, tcx_dev_fd());
 	ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+}
+
+/*
+ * In a fresh process with TCX_BACKEND=ENV: the backend libtcx picks (1 or
+ * 2), or 100 + its errno; and the errno of a query of lo's ingress in *err.
+ */
+static int backend_in_child(const char *env, int *err)
+{
+	int pipefd[2], status, ret;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		LIBTCX_OPTS(tcx_query, q);
+		int b;
+
+		setenv("TCX_BACKEND", env, 1);
+		b = tcx_backend();
+		ret = -tcx_query(LO_IFINDEX, TCX_DIR_INGRESS, &q);
+		if (write(pipefd[1], &ret, sizeof(ret)) != sizeof(ret))
+			_exit(99);
+		/* Chosen once per process: the variable no longer counts. */
+		setenv("TCX_BACKEND", "bogus", 1);
+		if (b > 0 && tcx_backend() != b)
+			_exit(98);
+		_exit(b > 0 ? b : 100 - b);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], err, sizeof(*err)) != sizeof(*err))
+		*err = -1;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Linux 6.6 brought tcx: the version says which backend auto must find. */
+static bool kernel_has_tcx(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 6);
+}
+
+/* TCX_BACKEND: auto-probe, forcing either backend, and a bad value. */
+TEST(backend)
+{
+	int native = kernel_has_tcx(), err;
+
+	ASSERT_EQ(native ? TCX_BACKEND_NATIVE : TCX_BACKEND_MODULE,
+		  backend_in_child("", &err));
+	ASSERT_EQ(0, err);
+
+	ASSERT_EQ(TCX_BACKEND_NATIVE, backend_in_child("native", &err));
+	/* 6.1's bpf() knows no BPF_TCX_INGRESS. */
+	ASSERT_EQ(native ? 0 : EINVAL, err);
+
+	ASSERT_EQ(TCX_BACKEND_MODULE, backend_in_child("module", &err));
+	/* No tcx.ko where the kernel has tcx (in the test VM). */
+	ASSERT_EQ(native ? ENOENT : 0, err);
+
+	ASSERT_EQ(100 + EINVAL, backend_in_child("bogus", &err));
+	ASSERT_EQ(EINVAL, err);
+
+	ASSERT_STREQ("module", tcx_backend_name(TCX_BACKEND_MODULE));
+	ASSERT_STREQ("native", tcx_backend_name(TCX_BACKEND_NATIVE));
+	ASSERT_EQ(NULL, tcx_backend_name(0));
 }
 
 TEST_HARNESS_MAIN

@@ -57,6 +57,15 @@ static inline bool tcx_test_native(void)
 #define TCX_MODULE_ONLY(what)							do {										if (tcx_test_native())								SKIP(return, "native tcx has no %s", what);		} while (0)
 
 /*
+ * Did the query bring the hook's counters and live flag?  tcx-dkms keeps
+ * them; native tcx has none (TCX_QUERY_NO_STATS, TCX_QUERY_NO_HOOK_FLAGS).
+ */
+static inline bool tcx_test_has_stats(const struct tcx_query *q)
+{
+	return !(q->unavailable & (TCX_QUERY_NO_STATS | TCX_QUERY_NO_HOOK_FLAGS));
+}
+
+/*
  * TCX_F_ID alone, naming a program that exists but is not on the hook:
  * upstream finds the program and refuses a relative object without a
  * position (EINVAL); tcx.ko can only resolve ids among the programs on its
