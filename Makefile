@@ -104,6 +104,7 @@ check:
 		tail -n 3 $(RESULTS)/fuzz.log
 	@echo "== selftests in the VM"
 	@tests/vm/run -- tests/selftests/run $(RESULTS); echo $$? >$(RESULTS)/vm.rc
+	@$(SUBMAKE) check-612
 	@tests/tally $(RESULTS)
 
 endif

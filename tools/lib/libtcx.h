@@ -288,7 +288,9 @@ LIBTCX_API int tcx_link_get_fd_by_id(__u32 id);
  *
  * Native tcx records neither owner nor tag: owner_pid, owner_uid,
  * owner_comm and tag are then zero and flags has TCX_LINK_F_NO_OWNER and
- * TCX_LINK_F_NO_TAG.  TCX_LINK_F_PINNED there means the bpffs pin exists.
+ * TCX_LINK_F_NO_TAG.  TCX_LINK_F_PINNED there means that libtcx's bpffs
+ * pin (TCX_NATIVE_PIN_DIR "/link-<id>") exists; pins made elsewhere in
+ * bpffs, e.g. by bpftool, do not show.
  */
 LIBTCX_API int tcx_link_get_info_len(int link_fd, struct tcx_link_info *info,
 				     __u32 info_len);

@@ -175,6 +175,7 @@ struct tcx_link_update_args {
 /* tcx_link_info.flags */
 #define TCX_LINK_F_DEFUNCT	(1U << 0)	/* detached, or its device gone */
 #define TCX_LINK_F_PINNED	(1U << 1)	/* outlives its fds */
+/* Bits 30 and 31 are libtcx's, for what native tcx cannot report. */
 
 #define TCX_COMM_LEN		16
 
