@@ -52,7 +52,7 @@ selftests-host: tests
 
 # The suites of shared semantics; stress, fuzz_ioctl, faults and permissions
 # exercise the module itself and are not run against native tcx.
-NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath module_unload
+NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl module_unload
 
 check-612:
 	@echo "== selftests in the 6.12 VM (native tcx)"

@@ -269,6 +269,7 @@ struct hook {
 	__u32 count;
 	__u64 revision;
 	__u32 flags;
+	__u32 unavailable;		/* TCX_QUERY_NO_*: native tcx */
 	struct tcx_hook_stats stats;
 	__u32 ids[TCX_MAX_PROGS];
 	__u32 links[TCX_MAX_PROGS];
@@ -284,6 +285,7 @@ static void query(struct __test_metadata *_metadata, int ifindex,
 	h->count = q.count;
 	h->revision = q.revision;
 	h->flags = q.hook_flags;
+	h->unavailable = q.unavailable;
 	h->stats = q.stats;
 }
 
@@ -618,6 +620,48 @@ TEST_F(ctl, detach)
 	EXPECT_EMPTY(self->if1, TCX_DIR_EGRESS);
 }
 
+/*
+ * A link's "owner" object against its info: null where the backend keeps
+ * no owner or tag (native tcx), never zeros or empty strings.
+ */
+static void check_owner_json(struct __test_metadata *_metadata,
+			     struct json_object *owner,
+			     const struct tcx_link_info *li)
+{
+	bool no_owner = li->flags & TCX_LINK_F_NO_OWNER;
+	struct json_object *v;
+
+	ASSERT_NE(NULL, owner);
+	EXPECT_EQ(tcx_test_native(), no_owner);
+	EXPECT_EQ(tcx_test_native(), !!(li->flags & TCX_LINK_F_NO_TAG));
+	ASSERT_TRUE(json_object_object_get_ex(owner, "pid", &v));
+	if (no_owner) {
+		EXPECT_EQ(NULL, v);
+	} else {
+		EXPECT_EQ(li->owner_pid, json_object_get_int64(v));
+	}
+	ASSERT_TRUE(json_object_object_get_ex(owner, "uid", &v));
+	if (no_owner) {
+		EXPECT_EQ(NULL, v);
+	} else {
+		EXPECT_EQ(li->owner_uid, json_object_get_int64(v));
+	}
+	ASSERT_TRUE(json_object_object_get_ex(owner, "comm", &v));
+	if (no_owner) {
+		EXPECT_EQ(NULL, v);
+	} else {
+		ASSERT_NE(NULL, v);
+		EXPECT_STREQ(li->owner_comm, json_object_get_string(v));
+	}
+	ASSERT_TRUE(json_object_object_get_ex(owner, "tag", &v));
+	if (li->flags & TCX_LINK_F_NO_TAG) {
+		EXPECT_EQ(NULL, v);
+	} else {
+		ASSERT_NE(NULL, v);
+		EXPECT_STREQ(li->tag, json_object_get_string(v));
+	}
+}
+
 /* The fields of one link object of link show -j against the link itself. */
 static void check_link_json(struct __test_metadata *_metadata,
 			    struct json_object *o)
@@ -653,19 +697,12 @@ static void check_link_json(struct __test_metadata *_metadata,
 	ASSERT_TRUE(json_object_object_get_ex(o, "pinned", &v));
 	EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED), json_object_get_boolean(v));
 	ASSERT_TRUE(json_object_object_get_ex(o, "owner", &owner));
-	ASSERT_TRUE(json_object_object_get_ex(owner, "pid", &v));
-	EXPECT_EQ(li.owner_pid, json_object_get_int64(v));
-	ASSERT_TRUE(json_object_object_get_ex(owner, "uid", &v));
-	EXPECT_EQ(li.owner_uid, json_object_get_int64(v));
-	ASSERT_TRUE(json_object_object_get_ex(owner, "comm", &v));
-	EXPECT_STREQ(li.owner_comm, json_object_get_string(v));
-	ASSERT_TRUE(json_object_object_get_ex(owner, "tag", &v));
-	EXPECT_STREQ(li.tag, json_object_get_string(v));
+	check_owner_json(_metadata, owner, &li);
 }
 
 TEST_F(ctl, link_lifecycle)
 {
-	char name[BPF_OBJ_NAME_LEN], tag[32], line[256];
+	char name[BPF_OBJ_NAME_LEN], tag[32], line[256], pin[PATH_MAX];
 	struct json_object *root, *jv;
 	struct tcx_link_info li;
 	__u32 link, p, q, r, s;
@@ -680,22 +717,35 @@ TEST_F(ctl, link_lifecycle)
 
 	/* tcxctl is gone; the pinned link and its program stay. */
 	link_info(_metadata, link, &li);
-	EXPECT_EQ(TCX_LINK_F_PINNED, li.flags);
+	EXPECT_EQ(tcx_test_link_flags(TCX_LINK_F_PINNED), li.flags);
 	EXPECT_EQ((__u32)self->if0, li.ifindex);
 	EXPECT_EQ((__u32)TCX_INGRESS, li.direction);
-	EXPECT_STREQ("monitor", li.tag);
-	EXPECT_STREQ("tcxctl", li.owner_comm);
-	EXPECT_EQ(0U, li.owner_uid);
+	if (!tcx_test_native()) {
+		/* Native tcx records no owner and no tag. */
+		EXPECT_STREQ("monitor", li.tag);
+		EXPECT_STREQ("tcxctl", li.owner_comm);
+		EXPECT_EQ(0U, li.owner_uid);
+	} else {
+		/* ... and libtcx pins the link in bpffs. */
+		snprintf(pin, sizeof(pin), TCX_NATIVE_PIN_DIR "/link-%u", link);
+		EXPECT_EQ(0, access(pin, F_OK)) TH_LOG("no pin %s", pin);
+	}
 	prog_meta(_metadata, li.prog_id, name, tag);
 	EXPECT_STREQ("ctl_in", name);
 	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, s, li.prog_id);
 
 	/* link show, as text and as JSON. */
 	CTL_OK("link", "show", "id", num(link));
-	snprintf(line, sizeof(line),
-		 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned\n"
-		 "\towner %u/tcxctl uid 0  tag monitor\n",
-		 link, li.prog_id, self->if0, li.owner_pid);
+	if (tcx_test_native())
+		snprintf(line, sizeof(line),
+			 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned\n"
+			 "\towner n/a  tag n/a\n",
+			 link, li.prog_id, self->if0);
+	else
+		snprintf(line, sizeof(line),
+			 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned\n"
+			 "\towner %u/tcxctl uid 0  tag monitor\n",
+			 link, li.prog_id, self->if0, li.owner_pid);
 	EXPECT_STREQ(line, self->out);
 	CTL_OK("-j", "link", "show", "id", num(link));
 	root = json_tokener_parse(self->out);
@@ -745,7 +795,8 @@ TEST_F(ctl, link_lifecycle)
 	CTL_OK("link", "detach", "id", num(link));
 	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, s);
 	link_info(_metadata, link, &li);
-	EXPECT_EQ(TCX_LINK_F_PINNED | TCX_LINK_F_DEFUNCT, li.flags);
+	EXPECT_EQ(tcx_test_link_flags(TCX_LINK_F_PINNED | TCX_LINK_F_DEFUNCT),
+		  li.flags);
 	CTL_OK("-j", "link", "show", "id", num(link));
 	root = json_tokener_parse(self->out);
 	ASSERT_NE(NULL, root);
@@ -756,6 +807,9 @@ TEST_F(ctl, link_lifecycle)
 
 	CTL_OK("link", "unpin", "id", num(link));
 	EXPECT_EQ(-ENOENT, tcx_link_get_fd_by_id(link));
+	if (tcx_test_native()) {
+		EXPECT_NE(0, access(pin, F_OK)) TH_LOG("%s left", pin);
+	}
 	CTL_FAIL(M("no link with id %u (ENOENT)", link), "link", "show", "id",
 		 num(link));
 }
@@ -812,14 +866,27 @@ static void check_show_json(struct __test_metadata *_metadata,
 		query(_metadata, ifindex, dir, &h);
 		ASSERT_TRUE(json_object_object_get_ex(o, "revision", &v));
 		EXPECT_EQ(h.revision, (__u64)json_object_get_int64(v));
+		/* Native tcx has no live flag and no counters: null. */
+		EXPECT_EQ(tcx_test_native() ?
+			  TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS : 0U,
+			  h.unavailable);
 		ASSERT_TRUE(json_object_object_get_ex(o, "live", &v));
-		EXPECT_EQ(!!(h.flags & TCX_HOOK_F_LIVE),
-			  json_object_get_boolean(v));
+		if (h.unavailable & TCX_QUERY_NO_HOOK_FLAGS) {
+			EXPECT_EQ(NULL, v);
+		} else {
+			ASSERT_NE(NULL, v);
+			EXPECT_EQ(!!(h.flags & TCX_HOOK_F_LIVE),
+				  json_object_get_boolean(v));
+		}
 		ASSERT_TRUE(json_object_object_get_ex(o, "stats", &stats));
-		ASSERT_TRUE(json_object_object_get_ex(stats, "packets", &v));
-		EXPECT_EQ(h.stats.packets, (__u64)json_object_get_int64(v));
-		ASSERT_TRUE(json_object_object_get_ex(stats, "dropped", &v));
-		EXPECT_EQ(h.stats.dropped, (__u64)json_object_get_int64(v));
+		if (h.unavailable & TCX_QUERY_NO_STATS) {
+			EXPECT_EQ(NULL, stats);
+		} else {
+			ASSERT_TRUE(json_object_object_get_ex(stats, "packets", &v));
+			EXPECT_EQ(h.stats.packets, (__u64)json_object_get_int64(v));
+			ASSERT_TRUE(json_object_object_get_ex(stats, "dropped", &v));
+			EXPECT_EQ(h.stats.dropped, (__u64)json_object_get_int64(v));
+		}
 		ASSERT_TRUE(json_object_object_get_ex(o, "progs", &progs));
 		ASSERT_EQ(h.count, json_object_array_length(progs));
 		for (j = 0; j < h.count; j++) {
@@ -842,13 +909,7 @@ static void check_show_json(struct __test_metadata *_metadata,
 			}
 			EXPECT_EQ(h.links[j], (__u32)json_object_get_int64(v));
 			link_info(_metadata, h.links[j], &li);
-			ASSERT_NE(NULL, owner);
-			ASSERT_TRUE(json_object_object_get_ex(owner, "pid", &v));
-			EXPECT_EQ(li.owner_pid, (__u32)json_object_get_int64(v));
-			ASSERT_TRUE(json_object_object_get_ex(owner, "comm", &v));
-			EXPECT_STREQ(li.owner_comm, json_object_get_string(v));
-			ASSERT_TRUE(json_object_object_get_ex(owner, "tag", &v));
-			EXPECT_STREQ(li.tag, json_object_get_string(v));
+			check_owner_json(_metadata, owner, &li);
 			ASSERT_TRUE(json_object_object_get_ex(p, "pinned", &v));
 			EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED),
 				  json_object_get_boolean(v));
@@ -889,11 +950,15 @@ TEST_F(ctl, show)
 	query(_metadata, self->if0, TCX_DIR_INGRESS, &h);
 	ASSERT_EQ(3U, h.count);
 	CTL_OK("show", "dev", "ctl0");
+	/* Native tcx: n/a for the live flag and the counters, never 0. */
 	snprintf(line, sizeof(line),
-		 "ctl0 (ifindex %d) ingress: revision %llu, live\n"
-		 "  packets 0  passed 0  dropped 0  redirected 0  redirect_failed 0\n"
+		 "ctl0 (ifindex %d) ingress: revision %llu, %s\n"
+		 "  %s\n"
 		 "  pos  prog_id  name             tag               link_id  owner                  owner_tag        pinned\n",
-		 self->if0, (unsigned long long)h.revision);
+		 self->if0, (unsigned long long)h.revision,
+		 tcx_test_native() ? "live n/a" : "live",
+		 tcx_test_native() ? "counters n/a (native tcx keeps none)" :
+		 "packets 0  passed 0  dropped 0  redirected 0  redirect_failed 0");
 	EXPECT_TRUE(starts_with(self->out, line)) TH_LOG("%s", self->out);
 	prog_meta(_metadata, a, name, tag);
 	snprintf(line, sizeof(line), "\n  0    %-8u %-16s %-17s %-8s %-22s %-16s -\n",
@@ -904,7 +969,18 @@ TEST_F(ctl, show)
 		 b, "ctl_cls", tag, "-", "-", "-");
 	EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "\nctl0 (ifindex ")) TH_LOG("%s", self->out);
-	EXPECT_NE(NULL, strstr(self->out, " egress: revision 1, not live, no programs\n"));
+	EXPECT_NE(NULL, strstr(self->out, tcx_test_native() ?
+			       " egress: revision 1, live n/a, no programs\n" :
+			       " egress: revision 1, not live, no programs\n"));
+	/* The link's row: owner and tag n/a on native tcx. */
+	if (tcx_test_native()) {
+		snprintf(line, sizeof(line), "\n  2    %-8u %-16s ",
+			 h.ids[2], "ctl_in");
+		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
+		snprintf(line, sizeof(line), " %-8u %-22s %-16s yes\n", link,
+			 "n/a", "n/a");
+		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
+	}
 	CTL_OK("show", "dev", "ctl1", "egress");
 	prog_meta(_metadata, c, name, tag);
 	snprintf(line, sizeof(line), "\n  0    %-8u %-16s %-17s %-8s %-22s %-16s -\n",
@@ -1198,10 +1274,48 @@ static void hide_dev(void)
 		_exit(126);
 }
 
+/*
+ * Native tcx needs no /dev/tcx: without it every command works, and
+ * without root bpf() itself is refused.
+ */
+static void native_no_dev_tcx(struct __test_metadata *_metadata, ctl_t *self)
+{
+	int rc;
+
+	rc = ctl_exec(self, become_nobody, ARGS("show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("tcxctl: show: cannot use bpf(): permission denied (EPERM); tcxctl needs root\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, become_nobody, ARGS("link", "show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("tcxctl: link show: cannot use bpf(): permission denied (EPERM); tcxctl needs root\n",
+		     self->err);
+	rc = ctl_exec(self, hide_dev, ARGS("attach", "ctl0", "ingress", "obj",
+					   self->obj, "sec", "tcx/ingress"));
+	EXPECT_EQ(0, rc) TH_LOG("%s", self->err);
+	EXPECT_STREQ("", self->err);
+	rc = ctl_exec(self, hide_dev, ARGS("show", "dev", "ctl0", "ingress"));
+	EXPECT_EQ(0, rc) TH_LOG("%s", self->err);
+	EXPECT_NE(NULL, strstr(self->out, " ctl_in ")) TH_LOG("%s", self->out);
+	rc = ctl_exec(self, hide_dev, ARGS("detach", "ctl0", "ingress", "last"));
+	EXPECT_EQ(0, rc) TH_LOG("%s", self->err);
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+	rc = ctl_exec(self, hide_dev, ARGS("-V"));
+	EXPECT_EQ(0, rc);
+	EXPECT_NE(NULL, strstr(self->out,
+			       "\nmodule not loaded (native tcx needs none)\nbackend native\n"))
+		TH_LOG("%s", self->out);
+}
+
 TEST_F(ctl, errors_dev_tcx)
 {
 	int rc;
 
+	if (tcx_test_native()) {
+		native_no_dev_tcx(_metadata, self);
+		return;
+	}
 	rc = ctl_exec(self, become_nobody, ARGS("show"));
 	EXPECT_EQ(1, rc);
 	EXPECT_STREQ("tcxctl: show: cannot open /dev/tcx: permission denied (EACCES); tcxctl needs root\n",
@@ -1276,9 +1390,12 @@ static void check_hold(struct __test_metadata *_metadata,
 	ASSERT_EQ(1U, h.count);
 	EXPECT_EQ(link, h.links[0]);
 	link_info(_metadata, link, &li);
-	EXPECT_EQ((__u32)pid, li.owner_pid);
-	EXPECT_EQ(0U, li.flags);	/* held, not pinned */
-	EXPECT_STREQ("holder", li.tag);
+	EXPECT_EQ(tcx_test_link_flags(0), li.flags);	/* held, not pinned */
+	if (!tcx_test_native()) {
+		/* Native tcx records no owner and no tag. */
+		EXPECT_EQ((__u32)pid, li.owner_pid);
+		EXPECT_STREQ("holder", li.tag);
+	}
 
 	ASSERT_EQ(0, kill(pid, sig));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -1325,6 +1442,20 @@ TEST_F(ctl, help_and_version)
 	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link update id LINK_ID PROG [old PROG]\n"));
 	EXPECT_EQ(NULL, strstr(self->out, "tcxctl attach"));
 
+	if (tcx_test_native()) {
+		/* No module needed: its line says so; the backend is native. */
+		CTL_OK("-V");
+		EXPECT_TRUE(starts_with(self->out, "tcxctl "));
+		EXPECT_NE(NULL, strstr(self->out, "\nbackend native\n"));
+		if (tcx_module_version(&abi, ver, sizeof(ver)) < 0) {
+			EXPECT_NE(NULL, strstr(self->out, "\nmodule not loaded (native tcx needs none)\n"))
+				TH_LOG("%s", self->out);
+		}
+		CTL_OK("--version", "-j");
+		EXPECT_NE(NULL, strstr(self->out, "\"backend\":\"native\""))
+			TH_LOG("%s", self->out);
+		return;
+	}
 	ASSERT_LT(0, tcx_module_version(&abi, ver, sizeof(ver)));
 	CTL_OK("-V");
 	snprintf(line, sizeof(line), "module %s (ABI %u)\n", ver, abi);

@@ -185,8 +185,9 @@ __u32 next_u32(struct cmdline *c, const char *what)
 }
 
 /*
- * On a kernel with tcx of its own libtcx talks bpf() and needs no module;
- * otherwise /dev/tcx is opened now, so that its errors come first.
+ * On a kernel with tcx of its own libtcx talks bpf() and needs no module
+ * (a query on lo tells now whether bpf() is allowed); otherwise /dev/tcx is
+ * opened now.  Either way, their errors come first.
  */
 void need_tcx(void)
 {
@@ -196,8 +197,15 @@ void need_tcx(void)
 	if (backend == -EINVAL)
 		fail("TCX_BACKEND=%s names no backend: use module or native",
 		     getenv("TCX_BACKEND"));
-	if (backend == TCX_BACKEND_NATIVE)
+	if (backend == TCX_BACKEND_NATIVE) {
+		/* bpf() wants CAP_NET_ADMIN: ask lo (ifindex 1 in every netns). */
+		LIBTCX_OPTS(tcx_query, q);
+		fd = tcx_query(1, TCX_DIR_INGRESS, &q);
+		if (fd == -EPERM || fd == -EACCES)
+			fail("cannot use bpf(): permission denied (%s); tcxctl needs root",
+			     strerrorname_np(-fd));
 		return;
+	}
 	fd = tcx_dev_fd();
 	if (fd >= 0)
 		return;
@@ -319,6 +327,8 @@ static int print_version(void)
 	printf("tcxctl %s\n", TCXCTL_VERSION);
 	if (ret >= 0)
 		printf("module %s (ABI %u)\n", ver, abi);
+	else if (ret == -ENOENT && tcx_backend() == TCX_BACKEND_NATIVE)
+		printf("module not loaded (native tcx needs none)\n");
 	else if (ret == -ENOENT)
 		printf("module not loaded (modprobe tcx)\n");
 	else
