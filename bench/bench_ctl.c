@@ -7,13 +7,15 @@
  * times attach+detach pairs in one process, so that process start-up and
  * program loading are not part of what is measured.
  *
- *   bench_ctl attach tcx|tc DIR IFNAME N
+ *   bench_ctl attach tcx|tc|tc1p DIR IFNAME N [pass]
  *	N programs on the hook: N - 1 copies of bench_next, then bench_drop
- *	(cls_bpf: one filter per program, priority and handle 1..N)
+ *	(bench_pass with "pass"); tc: one filter per program, priority and
+ *	handle 1..N; tc1p: all under priority 1, handles 1..N, which cls_bpf
+ *	runs as one list
  *   bench_ctl attach-many tcx|tc DIR PREFIX COUNT
  *	bench_drop on each of PREFIX0 .. PREFIX<COUNT-1>
- *   bench_ctl dropped DIR IFNAME
- *	packets the tcx hook dropped, from its own counters (tcx_query)
+ *   bench_ctl stats DIR IFNAME
+ *	"PACKETS PASSED DROPPED", the tcx hook's own counters (tcx_query)
  *   bench_ctl cp METHOD DIR IFNAME PRE SECONDS RUNS
  *	PRE programs attached first, then RUNS times: attach+detach pairs of
  *	one more program for at least SECONDS; one line per run:
@@ -49,14 +51,14 @@
 /* Both hooks take at most this many here: tcx's array holds 63. */
 #define BENCH_MAX_PROGS	TCX_MAX_PROGS
 
-enum bench_hook { HOOK_TCX, HOOK_TC };
+enum bench_hook { HOOK_TCX, HOOK_TC, HOOK_TC1P };
 
 struct bench_insns {
 	struct bpf_insn *insns;
 	size_t cnt;
 };
 
-static struct bench_insns insns_drop, insns_next;
+static struct bench_insns insns_drop, insns_pass, insns_next;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -136,6 +138,7 @@ static void load_object(void)
 	if (!obj)
 		die("open %s: %s", path, strerror(errno));
 	copy_insns(obj, "bench_drop", &insns_drop);
+	copy_insns(obj, "bench_pass", &insns_pass);
 	copy_insns(obj, "bench_next", &insns_next);
 	bpf_object__close(obj);
 }
@@ -165,7 +168,9 @@ static enum bench_hook parse_hook(const char *s)
 		return HOOK_TCX;
 	if (!strcmp(s, "tc"))
 		return HOOK_TC;
-	die("hook %s: tcx or tc", s);
+	if (!strcmp(s, "tc1p"))
+		return HOOK_TC1P;
+	die("hook %s: tcx, tc or tc1p", s);
 }
 
 static enum tcx_dir parse_dir(const char *s)
@@ -219,16 +224,22 @@ static void tc_hook_create(const struct bpf_tc_hook *hook)
 		die("clsact on ifindex %d: %s", hook->ifindex, strerror(-ret));
 }
 
-static void tc_attach(const struct bpf_tc_hook *hook, int fd, __u32 prio)
+static void tc_attach_handle(const struct bpf_tc_hook *hook, int fd,
+			     __u32 prio, __u32 handle)
 {
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = fd, .handle = prio,
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = fd, .handle = handle,
 		    .priority = prio);
 	int ret;
 
 	ret = bpf_tc_attach(hook, &opts);
 	if (ret)
-		die("cls_bpf prio %u on ifindex %d: %s", prio, hook->ifindex,
-		    strerror(-ret));
+		die("cls_bpf prio %u handle %u on ifindex %d: %s", prio, handle,
+		    hook->ifindex, strerror(-ret));
+}
+
+static void tc_attach(const struct bpf_tc_hook *hook, int fd, __u32 prio)
+{
+	tc_attach_handle(hook, fd, prio, prio);
 }
 
 static void tc_detach(const struct bpf_tc_hook *hook, __u32 prio)
@@ -261,27 +272,48 @@ static void tcx_detach(int ifindex, enum tcx_dir dir, int fd)
 /* The hook keeps its references to the programs after we exit. */
 static int cmd_attach(int argc, char **argv)
 {
+	const struct bench_insns *last = &insns_drop;
+	const char *last_name = "bench_drop";
 	enum bench_hook kind;
 	struct bpf_tc_hook hook;
 	enum tcx_dir dir;
 	int ifindex, n, i, fd;
 
-	if (argc != 4)
-		die("attach tcx|tc DIR IFNAME N");
+	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "pass")))
+		die("attach tcx|tc|tc1p DIR IFNAME N [pass]");
 	kind = parse_hook(argv[0]);
 	dir = parse_dir(argv[1]);
 	ifindex = ifindex_of(argv[2]);
 	n = parse_int(argv[3], 1, BENCH_MAX_PROGS, "N");
+	if (argc == 5) {
+		last = &insns_pass;
+		last_name = "bench_pass";
+	}
 
 	load_object();
 	tc_hook_init(&hook, ifindex, dir);
-	if (kind == HOOK_TC)
+	if (kind != HOOK_TCX)
 		tc_hook_create(&hook);
+	/*
+	 * cls_bpf puts a new filter of a priority in front of the others
+	 * (list_add_rcu()): under one priority, bench_drop goes in first.
+	 */
+	if (kind == HOOK_TC1P) {
+		for (i = 1; i <= n; i++) {
+			if (i == 1)
+				fd = load_prog(last, last_name);
+			else
+				fd = load_prog(&insns_next, "bench_next");
+			tc_attach_handle(&hook, fd, 1, i);
+			close(fd);
+		}
+		return 0;
+	}
 	for (i = 1; i <= n; i++) {
 		if (i < n)
 			fd = load_prog(&insns_next, "bench_next");
 		else
-			fd = load_prog(&insns_drop, "bench_drop");
+			fd = load_prog(last, last_name);
 		if (kind == HOOK_TCX)
 			tcx_attach(ifindex, dir, fd);
 		else
@@ -315,6 +347,7 @@ static int cmd_attach_many(int argc, char **argv)
 		if (kind == HOOK_TCX) {
 			tcx_attach(ifindex, dir, fd);
 		} else {
+			/* One filter: tc and tc1p are the same thing here. */
 			tc_hook_init(&hook, ifindex, dir);
 			tc_hook_create(&hook);
 			tc_attach(&hook, fd, 1);
@@ -325,17 +358,19 @@ static int cmd_attach_many(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_dropped(int argc, char **argv)
+static int cmd_stats(int argc, char **argv)
 {
 	LIBTCX_OPTS(tcx_query, q);
 	int ret;
 
 	if (argc != 2)
-		die("dropped DIR IFNAME");
+		die("stats DIR IFNAME");
 	ret = tcx_query(ifindex_of(argv[1]), parse_dir(argv[0]), &q);
 	if (ret)
 		die("tcx query %s: %s", argv[1], strerror(-ret));
-	printf("%llu\n", (unsigned long long)q.stats.dropped);
+	printf("%llu %llu %llu\n", (unsigned long long)q.stats.packets,
+	       (unsigned long long)q.stats.passed,
+	       (unsigned long long)q.stats.dropped);
 	return 0;
 }
 
@@ -456,15 +491,15 @@ static int cmd_cp(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("attach | attach-many | dropped | cp ... (see bench/bench_ctl.c)");
+		die("attach | attach-many | stats | cp ... (see bench/bench_ctl.c)");
 	/* Quiet: libbpf's warnings would mix with the results on stdout. */
 	libbpf_set_print(NULL);
 	if (!strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "attach-many"))
 		return cmd_attach_many(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "dropped"))
-		return cmd_dropped(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "cp"))
 		return cmd_cp(argc - 2, argv + 2);
 	die("unknown command %s", argv[1]);

@@ -13,8 +13,11 @@
  * commands on a pipe or /dev/null) and as unknown numbers.
  *
  * Each result is checked:
- *  - the errno is one that command can give (and exactly the one the
- *    argument's framing calls for: EFAULT, EINVAL, E2BIG, ENOTTY);
+ *  - the errno is one that command can give, and exactly the one called
+ *    for where that is known: ENOTTY for the wrong file or an unknown
+ *    command, EFAULT, EINVAL or E2BIG for the argument's framing, EINVAL
+ *    for unknown flags, a bad direction, a non-zero reserved field or an
+ *    unterminated tag;
  *  - a failed call changed nothing: every hook reports the same revision
  *    and programs, and no fd appeared;
  *  - a successful one did what it says and nothing else, as a query and
@@ -44,7 +47,7 @@
 #define NHOOKS		(NDEVS * 2)
 #define MAX_LINKS	48	/* link objects the fuzzer keeps track of */
 #define MAX_FDS		4	/* fds per link */
-#define MAX_IDS		4096	/* every link id seen */
+#define MAX_IDS		4096	/* link ids remembered */
 #define MAX_PROG_IDS	1024
 
 /* The fuzzer's view of the commands. */
@@ -146,7 +149,8 @@ struct fz {
 	bool sane;		/* this iteration: well-formed, sensible values */
 	int upd_fd;		/* the link fd a link update goes to */
 	long page;
-	int dev, dev2;
+	int dev;		/* the fd the commands go to */
+	int dev2;		/* another open of /dev/tcx, as an argument */
 	int progs[NPROGS];
 	__u32 prog_ids[NPROGS];
 	int xdp, filter, map;
@@ -154,8 +158,8 @@ struct fz {
 	int pipe_r, pipe_w, null, sock, closed_fd;
 	int ifindex[NDEVS];
 	struct fz_link links[MAX_LINKS];
-	__u32 ids[MAX_IDS];		/* every link id ever seen */
-	int nids;
+	__u32 ids[MAX_IDS];		/* the link ids seen last, a ring */
+	int nids, ids_next;
 	unsigned char *buf;		/* page + PROT_NONE guard page */
 	__u32 *arrays;			/* 4 x 64 u32 for queries */
 	/* Statistics. */
@@ -308,8 +312,9 @@ static void id_seen(struct fz *f, __u32 id)
 	for (i = 0; i < f->nids; i++)
 		if (f->ids[i] == id)
 			return;
+	f->ids[f->ids_next++ % MAX_IDS] = id;
 	if (f->nids < MAX_IDS)
-		f->ids[f->nids++] = id;
+		f->nids++;
 }
 
 /* Take a new link fd into account; false when there is no room. */
@@ -394,7 +399,7 @@ static __u32 pick_fd(struct fz *f, bool prog)
 	case 5:
 		return f->sock;
 	case 6:
-		return f->dev;
+		return rnd(f, 2) ? f->dev : f->dev2;
 	case 7:
 		return f->closed_fd;
 	case 8:
@@ -754,6 +759,21 @@ static void sane_place(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 	*rev = rnd(f, 4) ? 0 : hook_rev(hk);
 }
 
+/* A link the fuzzer tracks, one without fds if there is any. */
+static __u32 sane_link_id(struct fz *f)
+{
+	int i, k = rnd(f, MAX_LINKS), any = -1;
+
+	for (i = 0; i < MAX_LINKS; i++, k = (k + 1) % MAX_LINKS) {
+		if (!f->links[k].used)
+			continue;
+		if (!f->links[k].nfds)
+			return f->links[k].id;
+		any = k;
+	}
+	return any < 0 ? pick_id(f, true) : f->links[any].id;
+}
+
 /* Fill the argument of command C into the framed buffer. */
 static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 		    void *p, size_t len)
@@ -802,6 +822,10 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 					a.update.old_prog_fd =
 						fd_of_prog_id(f, info.prog_id);
 			}
+			goto out;
+		case FZ_GET_FD_BY_ID:
+			/* Mostly a pinned link that has no fd left. */
+			a.id.id = sane_link_id(f);
 			goto out;
 		case FZ_QUERY:
 			a.query.ifindex = f->ifindex[rnd(f, NDEVS)];
@@ -1144,6 +1168,47 @@ static void check_info_written(struct fz *f, const struct frame *fr,
 			fr->usize);
 }
 
+/*
+ * The argument checks every command makes first, on the struct as the
+ * module sees it (the caller's bytes, zeroes past them): true when they
+ * call for EINVAL whatever else is wrong.
+ */
+static bool args_invalid(enum fz_cmd c, const struct frame *fr, size_t ksize)
+{
+	union {
+		struct tcx_prog_args prog;
+		struct tcx_query_args query;
+		struct tcx_link_create_args create;
+		struct tcx_link_id_args id;
+		struct tcx_link_update_args update;
+		unsigned char raw[256];
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(&k, fr->ptr, fr->usize < ksize ? fr->usize : ksize);
+	switch (c) {
+	case FZ_ATTACH:
+	case FZ_DETACH:
+		return k.prog.flags & ~TCX_F_ATTACH_MASK ||
+		       k.prog.direction > TCX_EGRESS || k.prog.__reserved;
+	case FZ_QUERY:
+		return k.query.query_flags || k.query.attach_flags ||
+		       k.query.__reserved || k.query.direction > TCX_EGRESS;
+	case FZ_LINK_CREATE:
+		return k.create.flags & ~TCX_F_ATTACH_MASK ||
+		       k.create.direction > TCX_EGRESS ||
+		       !memchr(k.create.tag, 0, TCX_TAG_LEN);
+	case FZ_GET_FD_BY_ID:
+		return k.id.flags;
+	case FZ_UPDATE:
+		return k.update.flags & ~TCX_F_REPLACE ||
+		       (k.update.old_prog_fd &&
+			!(k.update.flags & TCX_F_REPLACE));
+	default:
+		return false;
+	}
+}
+
 /* ---- one iteration ------------------------------------------------- */
 
 static enum fz_cmd fz_pick_cmd(struct fz *f)
@@ -1260,6 +1325,10 @@ static void fz_one(struct fz *f)
 		if (want_frame) {
 			allowed = E(-want_frame) | (either ? E(E2BIG) : 0);
 			fz_result(f, c, ret, allowed, what);
+			goto unchanged;
+		}
+		if (args_invalid(c, &fr, ksize)) {
+			fz_result(f, c, ret, E(EINVAL), what);
 			goto unchanged;
 		}
 	}
@@ -1422,23 +1491,42 @@ static int bpf_dummy(enum bpf_prog_type type, int ret)
 	return tcx_load_raw_prog(type, ret);
 }
 
-/* Take down what the fuzzer left: links, pins, programs on every hook. */
+/*
+ * Take down what the fuzzer left: its links (pinned ones without fds are
+ * found by id), then the programs on every hook.  A link alive that the
+ * fuzzer does not know of is a failure: it lost track of one.
+ */
 static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
 {
+	struct fz_link *l;
 	struct fz_hook h;
 	int i, j, fd;
 
+	for (i = 0; i < MAX_LINKS; i++) {
+		l = &f->links[i];
+		if (!l->used)
+			continue;
+		fd = l->nfds ? l->fds[0] : tcx_link_get_fd_by_id(l->id);
+		EXPECT_LE(0, fd) TH_LOG("link %u lost", l->id);
+		if (fd >= 0) {
+			EXPECT_EQ(0, tcx_link_unpin(fd));
+			EXPECT_EQ(0, tcx_link_detach(fd));
+			if (!l->nfds)
+				close(fd);
+		}
+		for (j = 0; j < l->nfds; j++)
+			close(l->fds[j]);
+		memset(l, 0, sizeof(*l));
+	}
 	for (i = 0; i < f->nids; i++) {
 		fd = tcx_link_get_fd_by_id(f->ids[i]);
-		if (fd < 0)
-			continue;
-		EXPECT_EQ(0, tcx_link_unpin(fd));
-		EXPECT_EQ(0, tcx_link_detach(fd));
-		close(fd);
+		EXPECT_EQ(-ENOENT, fd) TH_LOG("link %u alive, untracked",
+					      f->ids[i]);
+		if (fd >= 0) {
+			tcx_link_unpin(fd);
+			close(fd);
+		}
 	}
-	for (i = 0; i < MAX_LINKS; i++)
-		for (j = 0; j < f->links[i].nfds; j++)
-			close(f->links[i].fds[j]);
 	for (i = 0; i < NHOOKS; i++) {
 		for (j = 0; j <= TCX_MAX_PROGS; j++)
 			if (tcx_prog_detach(f->ifindex[i / 2], i % 2, 0, NULL))
@@ -1446,12 +1534,6 @@ static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
 		EXPECT_EQ(0, fz_query(f, f->ifindex[i / 2], i % 2, &h));
 		EXPECT_EQ(0U, h.count) TH_LOG("hook %d not empty", i);
 		EXPECT_EQ(1ULL, h.rev);
-	}
-	for (i = 0; i < f->nids; i++) {
-		fd = tcx_link_get_fd_by_id(f->ids[i]);
-		EXPECT_EQ(-ENOENT, fd) TH_LOG("link %u survived", f->ids[i]);
-		if (fd >= 0)
-			close(fd);
 	}
 }
 
@@ -1465,6 +1547,8 @@ FIXTURE_SETUP(fuzz)
 	struct fz *f;
 	int p[2], i;
 
+	/* The harness's test process ends with _exit(): no buffered output. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	self->refcnt = rel_module_refcnt();
 	ASSERT_LE(0, self->refcnt);
 	ASSERT_EQ(0, tcx_test_netns());

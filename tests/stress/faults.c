@@ -9,12 +9,16 @@
  *  - A memory cgroup.  Everything tcx.ko allocates for a hook or a link is
  *    GFP_KERNEL_ACCOUNT (the hook with its program arrays, its per-CPU
  *    counters, the netfilter hook entries, the link) and so is the link's
- *    struct file.  A child moves into a cgroup whose memory.max leaves it
- *    B pages, makes one call and moves out; B goes 0, 1, 2... until the
- *    call succeeds, so that every allocation on the path fails once.  The
- *    child is unkillable by the OOM killer (oom_score_adj -1000) and has
- *    its memory locked, so a charge that does not fit fails (ENOMEM)
- *    instead of killing or stalling it.
+ *    struct file.  For each attempt a child moves into a fresh cgroup
+ *    limited to one page, uses up K x 72 bytes of it with SysV messages
+ *    (each a 64-byte kmalloc, charged to the cgroup), makes the call and
+ *    moves out.  Slab objects are charged byte by byte against the page,
+ *    so as K grows the call runs out of memory at an earlier and earlier
+ *    allocation: sweeping K makes each allocation on the path fail in
+ *    turn, in the order the module makes them.  The child is unkillable by
+ *    the OOM killer (oom_score_adj -1000), stays on one CPU (the charge
+ *    cache is per CPU) and has its memory locked, so a charge that does
+ *    not fit fails with ENOMEM instead of killing or stalling it.
  *  - A full fd table (RLIMIT_NOFILE): link create and get-fd-by-id fail at
  *    get_unused_fd_flags() with EMFILE.
  *
@@ -29,8 +33,10 @@
 #include "tcx_test.h"
 
 #include <net/if.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -40,7 +46,7 @@
 #include "reliability.h"
 
 #define NPROGS		6
-#define MAX_BUDGET	48	/* pages; a hook needs far fewer */
+#define MAX_BALLAST	57	/* 57 x 72 bytes: all but the last of a page */
 #define CGROOT		"/sys/fs/cgroup"
 
 /* ---- hook state ---------------------------------------------------- */
@@ -81,11 +87,8 @@ static int next_fd(void)
 /* ---- memory cgroup ------------------------------------------------- */
 
 struct memcg {
-	char dir[64];
-	int procs;		/* the test cgroup's cgroup.procs */
-	int root_procs;		/* the root's */
-	int max;		/* memory.max */
-	int current;		/* memory.current */
+	int root_procs;		/* the root cgroup's cgroup.procs */
+	int attempts;		/* cgroups made so far */
 };
 
 static int write_str(int fd, const char *s)
@@ -95,35 +98,26 @@ static int write_str(int fd, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -errno;
 }
 
+/* A fresh open, and write(): tracefs files cannot pwrite(). */
 static int write_path(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
-	ret = write_str(fd, s);
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
 	close(fd);
 	return ret;
 }
 
-static long memcg_current(struct memcg *m)
-{
-	char buf[32];
-	ssize_t n = pread(m->current, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atol(buf);
-}
-
 /*
- * A memory cgroup of the test's own, in a mount namespace of its own (the
- * VM does not mount cgroup2).  -EOPNOTSUPP: no memory controller.
+ * The memory controller, in a mount namespace of the test's own (the VM
+ * does not mount cgroup2).  -EOPNOTSUPP: there is none.
  */
 static int memcg_setup(struct memcg *m)
 {
-	char path[128], ctl[256] = "";
+	char ctl[256] = "";
 	struct statfs sfs;
 	int fd, ret;
 	ssize_t n;
@@ -146,32 +140,13 @@ static int memcg_setup(struct memcg *m)
 	ret = write_path(CGROOT "/cgroup.subtree_control", "+memory");
 	if (ret)
 		return ret;
-	snprintf(m->dir, sizeof(m->dir), CGROOT "/tcx-faults-%d", getpid());
-	if (mkdir(m->dir, 0755))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", m->dir);
-	m->procs = open(path, O_WRONLY | O_CLOEXEC);
 	m->root_procs = open(CGROOT "/cgroup.procs", O_WRONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/memory.max", m->dir);
-	m->max = open(path, O_WRONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/memory.current", m->dir);
-	m->current = open(path, O_RDONLY | O_CLOEXEC);
-	if (m->procs < 0 || m->root_procs < 0 || m->max < 0 || m->current < 0)
-		return -errno;
-	/* Nothing of the test's may be swapped out either. */
-	snprintf(path, sizeof(path), "%s/memory.swap.max", m->dir);
-	write_path(path, "0");
-	return 0;
+	return m->root_procs < 0 ? -errno : 0;
 }
 
 static void memcg_teardown(struct memcg *m)
 {
-	close(m->procs);
 	close(m->root_procs);
-	close(m->max);
-	close(m->current);
-	if (m->dir[0])
-		rmdir(m->dir);
 }
 
 /* Grow the stack now: a page fault in the cgroup could not be charged. */
@@ -184,9 +159,18 @@ static void __attribute__((noinline)) prefault_stack(void)
 		buf[i] = 0;
 }
 
-/* In the child: locked memory, no OOM kill, libtcx's fd open already. */
+/*
+ * In the child: one CPU, locked memory, no OOM kill, libtcx's fd open
+ * already.
+ */
 static int memcg_child_prepare(void)
 {
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		return -errno;
 	prefault_stack();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		return -errno;
@@ -195,25 +179,166 @@ static int memcg_child_prepare(void)
 	return tcx_dev_fd() < 0 ? -ENODEV : 0;
 }
 
+struct ballast_msg {
+	long mtype;
+	char mtext[16];		/* with the header, a 64-byte kmalloc */
+};
+
 /*
- * One call with BUDGET pages of memory: in, call, out.  Only syscalls on
- * fds opened before happen in between.
+ * One attempt: into a fresh cgroup limited to PAGES pages, BALLAST
+ * messages to eat into them, the call, out again.  Between moving in and
+ * out only syscalls on fds opened before happen.
  */
-static int memcg_call(struct memcg *m, long budget,
+static int memcg_call(struct memcg *m, int pages, int ballast,
 		      int (*fn)(void *arg), void *arg, int *ret)
 {
-	char buf[32];
-	long cur = memcg_current(m);
+	struct ballast_msg msg = { .mtype = 1 };
+	char dir[96], path[128], max[32];
+	int procs = -1, maxfd = -1, msq, i, err = 0;
 
-	if (cur < 0)
-		return -EIO;
-	snprintf(buf, sizeof(buf), "%ld", cur + budget * 4096);
-	if (write_str(m->max, buf) || write_str(m->procs, "0"))
+	snprintf(dir, sizeof(dir), CGROOT "/tcx-faults-%d-%d", getpid(),
+		 m->attempts++);
+	if (mkdir(dir, 0755))
 		return -errno;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	procs = open(path, O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	maxfd = open(path, O_WRONLY | O_CLOEXEC);
+	msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	snprintf(max, sizeof(max), "%d", pages * 4096);
+	if (procs < 0 || maxfd < 0 || msq < 0 || write_str(maxfd, max) ||
+	    write_str(procs, "0")) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < ballast; i++)
+		if (msgsnd(msq, &msg, sizeof(msg.mtext), IPC_NOWAIT))
+			break;
 	*ret = fn(arg);
-	if (write_str(m->root_procs, "0") || write_str(m->max, "max"))
-		return -errno;
-	return 0;
+	if (write_str(m->root_procs, "0"))
+		err = -errno;
+out:
+	if (msq >= 0)
+		msgctl(msq, IPC_RMID, NULL);
+	close(procs);
+	close(maxfd);
+	rmdir(dir);
+	return err;
+}
+/* ---- where a call failed: kretprobes ------------------------------ */
+
+#define TRACEFS		"/sys/kernel/tracing"
+
+/*
+ * Failure points, told apart by return probes on the functions around
+ * each allocation: kmalloc_trace() (the link, the hook), the link's file,
+ * tcx_hook_init() (per-CPU counters), tcx_hook_enable() (netfilter's hook
+ * entries).
+ */
+enum fail_point {
+	FP_LINK,
+	FP_FILE,
+	FP_HOOK,
+	FP_COUNTERS,
+	FP_NETFILTER,
+	FP_OTHER,
+	FP_MAX
+};
+
+static const char *const fp_names[FP_MAX] = {
+	[FP_LINK]	= "link",
+	[FP_FILE]	= "link file",
+	[FP_HOOK]	= "hook",
+	[FP_COUNTERS]	= "per-CPU counters",
+	[FP_NETFILTER]	= "netfilter hook",
+	[FP_OTHER]	= "elsewhere",
+};
+
+static const char *const probe_defs[] = {
+	"r:tcxf/kmalloc kmalloc_trace ret=$retval:x64",
+	"r:tcxf/getfile anon_inode_getfile ret=$retval:x64",
+	"r:tcxf/hook_init tcx:tcx_hook_init ret=$retval:s32",
+	"r:tcxf/hook_enable tcx:tcx_hook_enable ret=$retval:s32",
+};
+
+static void probes_remove(void)
+{
+	write_path(TRACEFS "/events/tcxf/enable", "0");
+	write_path(TRACEFS "/kprobe_events", "-:tcxf/kmalloc");
+	write_path(TRACEFS "/kprobe_events", "-:tcxf/getfile");
+	write_path(TRACEFS "/kprobe_events", "-:tcxf/hook_init");
+	write_path(TRACEFS "/kprobe_events", "-:tcxf/hook_enable");
+}
+
+/* Probes for PID's calls; false when this kernel cannot have them. */
+static bool probes_add(pid_t pid)
+{
+	char filter[32];
+	int fd, i;
+
+	probes_remove();
+	fd = open(TRACEFS "/kprobe_events", O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (i = 0; i < (int)ARRAY_SIZE(probe_defs); i++) {
+		if (write(fd, probe_defs[i], strlen(probe_defs[i])) < 0) {
+			close(fd);
+			probes_remove();
+			return false;
+		}
+	}
+	close(fd);
+	snprintf(filter, sizeof(filter), "common_pid == %d", pid);
+	if (write_path(TRACEFS "/events/tcxf/filter", filter) ||
+	    write_path(TRACEFS "/events/tcxf/enable", "1")) {
+		probes_remove();
+		return false;
+	}
+	return true;
+}
+
+static void trace_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The first allocation that failed, from the trace of one call. */
+static enum fail_point trace_fail_point(bool link)
+{
+	char line[512], *r;
+	bool file_done = false;
+	FILE *f;
+	long long v;
+	int fp = FP_OTHER;
+
+	f = fopen(TRACEFS "/trace", "re");
+	if (!f)
+		return FP_OTHER;
+	while (fp == FP_OTHER && fgets(line, sizeof(line), f)) {
+		r = strstr(line, "ret=");
+		if (line[0] == '#' || !r)
+			continue;
+		v = strtoull(r + 4, NULL, 0);
+		if (strstr(line, " kmalloc:")) {
+			if (!v)
+				fp = link && !file_done ? FP_LINK : FP_HOOK;
+		} else if (strstr(line, " getfile:")) {
+			if ((unsigned long long)v >= -4095ULL)
+				fp = FP_FILE;
+			file_done = true;
+		} else if (strstr(line, " hook_init:")) {
+			if ((int)v < 0)
+				fp = FP_COUNTERS;
+		} else if (strstr(line, " hook_enable:")) {
+			if ((int)v < 0)
+				fp = FP_NETFILTER;
+		}
+	}
+	fclose(f);
+	return fp;
 }
 
 /* ---- the fixture --------------------------------------------------- */
@@ -232,6 +357,8 @@ FIXTURE_SETUP(faults)
 {
 	int i;
 
+	/* The harness's test process ends with _exit(): no buffered output. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	self->refcnt = rel_module_refcnt();
 	ASSERT_LE(0, self->refcnt);
 	ASSERT_EQ(0, tcx_test_netns());
@@ -247,7 +374,6 @@ FIXTURE_SETUP(faults)
 	self->shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->shared);
-	memset(self->cg.dir, 0, sizeof(self->cg.dir));
 }
 
 FIXTURE_TEARDOWN(faults)
@@ -387,48 +513,50 @@ static int do_call(void *arg)
 
 enum {
 	R_FAILED,		/* calls that failed with ENOMEM */
+	R_WORKED,		/* calls that worked */
+	R_FIRST_FAIL,		/* the smallest ballast that made it fail */
 	R_WRONG,		/* calls that failed otherwise */
 	R_CHANGED,		/* failed calls that changed the hook */
 	R_FD_LEFT,		/* failed calls that left an fd */
-	R_BUDGET,		/* pages the call needed, -1: never worked */
 	R_SETUP,		/* the child's own trouble */
 	R_NOALLOC,		/* calls without allocation that failed */
-	R_MAX
+	R_TRACED,		/* failure points known (kretprobes) */
+	R_POINT,		/* R_POINT + enum fail_point: failures there */
+	R_MAX = R_POINT + FP_MAX
 };
 
-/*
- * In a child: the call C with 0, 1, 2... pages until it works; then undo
- * it.  Results into R.
- */
-static void budget_sweep(struct memcg *m, struct call *c, int *r)
+/* One attempt of call C, checked, and undone if it worked. */
+static void attempt(struct memcg *m, struct call *c, int pages, int ballast,
+		    int *r)
 {
 	struct hook_state s0, s1;
-	int b, probe, ret;
+	int probe, ret = 0;
 
-	r[R_BUDGET] = -1;
-	for (b = 0; b <= MAX_BUDGET; b++) {
-		hook_get(c->ifindex, c->dir, &s0);
-		probe = next_fd();
-		if (memcg_call(m, b, do_call, c, &ret)) {
-			r[R_SETUP]++;
-			return;
-		}
-		hook_get(c->ifindex, c->dir, &s1);
-		if (ret >= 0) {
-			r[R_BUDGET] = b;
-			break;
-		}
+	hook_get(c->ifindex, c->dir, &s0);
+	probe = next_fd();
+	if (r[R_TRACED])
+		trace_clear();
+	if (memcg_call(m, pages, ballast, do_call, c, &ret)) {
+		r[R_SETUP]++;
+		return;
+	}
+	hook_get(c->ifindex, c->dir, &s1);
+	if (ret < 0) {
 		if (ret == -ENOMEM)
 			r[R_FAILED]++;
 		else
 			r[R_WRONG]++;
+		if (r[R_TRACED])
+			r[R_POINT + trace_fail_point(c->link)]++;
+		if (r[R_FIRST_FAIL] < 0 && pages == 1)
+			r[R_FIRST_FAIL] = ballast;
 		if (!hook_same(&s0, &s1))
 			r[R_CHANGED]++;
 		if (fcntl(probe, F_GETFD) >= 0)
 			r[R_FD_LEFT]++;
-	}
-	if (ret < 0)
 		return;
+	}
+	r[R_WORKED]++;
 	/* It worked: exactly one more program on the hook. */
 	if (s1.count != s0.count + 1 || s1.rev != (s0.count ? s0.rev : 1) + 1)
 		r[R_CHANGED]++;
@@ -436,6 +564,23 @@ static void budget_sweep(struct memcg *m, struct call *c, int *r)
 		close(ret);
 	else if (tcx_prog_detach(c->ifindex, c->dir, c->prog, NULL))
 		r[R_SETUP]++;
+}
+
+/*
+ * In a child: call C with no memory at all, with one page eaten into by
+ * 0, 1, 2... ballast messages, and with plenty.
+ */
+static void ballast_sweep(struct memcg *m, struct call *c, int *r)
+{
+	int k;
+
+	while (!__atomic_load_n(&r[R_MAX], __ATOMIC_ACQUIRE))
+		rel_msleep(1);
+	r[R_FIRST_FAIL] = -1;
+	attempt(m, c, 0, 0, r);
+	for (k = 0; k <= MAX_BALLAST; k++)
+		attempt(m, c, 1, k, r);
+	attempt(m, c, 64, 0, r);
 }
 
 static void run_child(struct __test_metadata *_metadata,
@@ -455,7 +600,12 @@ static void run_child(struct __test_metadata *_metadata,
 			fn(self, self->shared);
 		_exit(0);
 	}
+	self->shared[R_TRACED] = probes_add(pid);
+	/* The child waits for the probes: it starts on the flag below. */
+	__atomic_store_n(&self->shared[R_MAX], 1, __ATOMIC_RELEASE);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	if (self->shared[R_TRACED])
+		probes_remove();
 	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
 	ASSERT_EQ(0, self->shared[R_SETUP]);
 }
@@ -471,13 +621,39 @@ static void memcg_fixture(struct __test_metadata *_metadata,
 	self->have_cg = true;
 }
 
+/*
+ * EXPECTED: the failure points the call has, in order.  Each of them must
+ * have failed at least once, when the probes could tell.
+ */
 static void expect_sweep(struct __test_metadata *_metadata, const int *r,
-			 const char *what)
+			 const char *what, const int *expected, int nexpected)
 {
-	printf("# %s: %d calls failed with ENOMEM, it worked with %d pages\n",
-	       what, r[R_FAILED], r[R_BUDGET]);
-	EXPECT_LT(0, r[R_FAILED]) TH_LOG("%s never ran out of memory", what);
-	EXPECT_LE(0, r[R_BUDGET]) TH_LOG("%s never worked", what);
+	char line[256];
+	size_t off = 0;
+	int i;
+
+	if (r[R_TRACED]) {
+		for (i = 0; i < FP_MAX; i++)
+			if (r[R_POINT + i])
+				off += snprintf(line + off, sizeof(line) - off,
+						"%s%s %d", off ? ", " : "",
+						fp_names[i], r[R_POINT + i]);
+		printf("# %s: ENOMEM in: %s\n", what, off ? line : "-");
+		for (i = 0; i < nexpected; i++) {
+			EXPECT_LT(0, r[R_POINT + expected[i]])
+				TH_LOG("%s: no failure in the %s allocation",
+				       what, fp_names[expected[i]]);
+		}
+		EXPECT_EQ(0, r[R_POINT + FP_OTHER]);
+	} else {
+		printf("# %s: no kretprobes, failure points not told apart\n",
+		       what);
+	}
+	printf("# %s: %d calls worked, %d failed with ENOMEM (with one page, from %d x 72 bytes of ballast on)\n",
+	       what, r[R_WORKED], r[R_FAILED], r[R_FIRST_FAIL]);
+	/* Failures at more than the first allocation, and success. */
+	EXPECT_LT(1, r[R_FAILED]) TH_LOG("%s never ran out of memory", what);
+	EXPECT_LT(1, r[R_WORKED]) TH_LOG("%s hardly ever worked", what);
 	EXPECT_EQ(0, r[R_WRONG]);
 	EXPECT_EQ(0, r[R_CHANGED]) TH_LOG("a failed %s changed the hook", what);
 	EXPECT_EQ(0, r[R_FD_LEFT]) TH_LOG("a failed %s left an fd", what);
@@ -491,7 +667,7 @@ static void sweep_new_hook(FIXTURE_DATA(faults) *self, int *r)
 		.prog = self->prog[0],
 	};
 
-	budget_sweep(&self->cg, &c, r);
+	ballast_sweep(&self->cg, &c, r);
 }
 
 /* The first program of a hook: the hook, its counters, netfilter's. */
@@ -499,7 +675,8 @@ TEST_F(faults, attach_new_hook_nomem)
 {
 	memcg_fixture(_metadata, self);
 	run_child(_metadata, self, sweep_new_hook);
-	expect_sweep(_metadata, self->shared, "attach to a new hook");
+	expect_sweep(_metadata, self->shared, "attach to a new hook",
+		     (const int[]){ FP_HOOK, FP_COUNTERS, FP_NETFILTER }, 3);
 	expect_released(_metadata, self);
 }
 
@@ -512,7 +689,7 @@ static void sweep_link_new_hook(FIXTURE_DATA(faults) *self, int *r)
 		.link = true,
 	};
 
-	budget_sweep(&self->cg, &c, r);
+	ballast_sweep(&self->cg, &c, r);
 }
 
 /* A link on a new hook: the link, its file, and the hook. */
@@ -520,7 +697,9 @@ TEST_F(faults, link_create_new_hook_nomem)
 {
 	memcg_fixture(_metadata, self);
 	run_child(_metadata, self, sweep_link_new_hook);
-	expect_sweep(_metadata, self->shared, "link create on a new hook");
+	expect_sweep(_metadata, self->shared, "link create on a new hook",
+		     (const int[]){ FP_LINK, FP_FILE, FP_HOOK, FP_COUNTERS,
+				    FP_NETFILTER }, 5);
 	expect_released(_metadata, self);
 }
 
@@ -533,7 +712,7 @@ static void sweep_link_existing_hook(FIXTURE_DATA(faults) *self, int *r)
 		.link = true,
 	};
 
-	budget_sweep(&self->cg, &c, r);
+	ballast_sweep(&self->cg, &c, r);
 }
 
 /* A link on a hook that has programs: the link and its file only. */
@@ -543,7 +722,8 @@ TEST_F(faults, link_create_existing_hook_nomem)
 	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS,
 				     self->prog[0], NULL));
 	run_child(_metadata, self, sweep_link_existing_hook);
-	expect_sweep(_metadata, self->shared, "link create on a live hook");
+	expect_sweep(_metadata, self->shared, "link create on a live hook",
+		     (const int[]){ FP_LINK, FP_FILE }, 2);
 	ASSERT_EQ(0, tcx_prog_detach(LO_IFINDEX, TCX_DIR_INGRESS,
 				     self->prog[0], NULL));
 	expect_released(_metadata, self);
@@ -598,7 +778,7 @@ static void noalloc_child(FIXTURE_DATA(faults) *self, int *r)
 		goto setup;
 	for (step = 0; step < 6; step++) {
 		n.step = step;
-		if (memcg_call(&self->cg, 0, noalloc_call, &n, &ret))
+		if (memcg_call(&self->cg, 0, 0, noalloc_call, &n, &ret))
 			goto setup;
 		if (ret)
 			r[R_NOALLOC] |= 1 << step;
@@ -612,7 +792,7 @@ static void noalloc_child(FIXTURE_DATA(faults) *self, int *r)
 	close(n.link);
 	n.link = fd;
 	n.step = 6;
-	if (memcg_call(&self->cg, 0, noalloc_call, &n, &ret))
+	if (memcg_call(&self->cg, 0, 0, noalloc_call, &n, &ret))
 		goto setup;
 	if (ret)
 		r[R_NOALLOC] |= 1 << 6;

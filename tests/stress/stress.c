@@ -60,6 +60,7 @@
 #define MAX_THREADS	8
 #define MAX_RACERS	8
 #define RACER_LINKS	16
+#define RACER_IDS	512
 #define MAX_ALL_IDS	4096
 
 enum op_kind {
@@ -1214,7 +1215,7 @@ struct racer {
 	/* Pinned links whose fds this racer closed: still there by id. */
 	__u32 orphan[RACER_LINKS];
 	int norphans;
-	__u32 all_ids[512];
+	__u32 all_ids[RACER_IDS];	/* the last ones created, a ring */
 	int nall;
 };
 
@@ -1297,7 +1298,7 @@ static void racer_op(struct racer *r, int ifindex)
 		break;
 	case 4:
 	case 5:
-		if (r->nlinks == RACER_LINKS || r->nall == 512)
+		if (r->nlinks == RACER_LINKS)
 			break;
 		ret = tcx_link_create(ifindex, dir, sh->progs[p], &o);
 		CHAOS_EXPECT(r, OP_LINK_CREATE, ret, -ENODEV, -EEXIST, -ENOENT);
@@ -1311,7 +1312,7 @@ static void racer_op(struct racer *r, int ifindex)
 		r->fd[r->nlinks] = ret;
 		r->id[r->nlinks] = info.id;
 		r->pinned[r->nlinks++] = false;
-		r->all_ids[r->nall++] = info.id;
+		r->all_ids[r->nall++ % RACER_IDS] = info.id;
 		break;
 	case 6:
 		if (i < 0)
@@ -1443,7 +1444,7 @@ static void racer_finish(struct racer *r)
 		close(fd);
 	}
 	r->norphans = 0;
-	for (i = 0; i < r->nall; i++) {
+	for (i = 0; i < r->nall && i < RACER_IDS; i++) {
 		fd = tcx_link_get_fd_by_id(r->all_ids[i]);
 		if (fd >= 0) {
 			close(fd);
@@ -1597,6 +1598,8 @@ FIXTURE(stress) {
 
 FIXTURE_SETUP(stress)
 {
+	/* The harness's test process ends with _exit(): no buffered output. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ASSERT_EQ(0, tcx_test_netns());
 	ASSERT_EQ(0, access("/dev/" TCX_DEVICE_NAME, F_OK));
 }

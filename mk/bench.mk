@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmarks: tcx-dkms against clsact + cls_bpf and against no hook.
+#
+#   make bench      packet rates (pktgen, ingress and egress, 1..63
+#                   programs), attach+detach rates and memory per device,
+#                   in one VM boot (about 12 minutes; not part of check).
+#                   Table on stdout, CSV and plot in build/bench, the
+#                   latest table in bench/RESULTS.md.  See bench/run.
+
+PUBLIC		+= bench
+
+ifneq ($(TCX_DEPS_DONE),)
+
+# gnuplot draws the plot on the host; only this target needs it.
+bench: module tools
+	@command -v gnuplot >/dev/null || { \
+		echo "make: installing gnuplot-nox for the benchmark plot" >&2; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq \
+			--no-install-recommends gnuplot-nox >/dev/null; }
+	$(MAKE) -C bench O=$(BUILD)/bench BPF_DIR=$(BUILD)/bpf LIBTCX_DIR=$(BUILD)/lib
+	bench/run
+
+endif
