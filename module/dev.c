@@ -80,7 +80,9 @@ static struct tcx_mprog_entry *tcx_hook_entry(struct tcx_hook *hook)
 /*
  * Make a change visible: readers still running on the old array are waited
  * for before commit releases what was taken out of it.  Replace works in
- * place and has nothing to wait for.
+ * place and has nothing to wait for.  Under RTNL, synchronize_net() waits
+ * for an expedited grace period, as the core does for its own changes: a
+ * normal one would make every attach and detach take milliseconds.
  */
 static void tcx_hook_publish(struct tcx_hook *hook,
 			     struct tcx_mprog_entry *entry,
@@ -88,7 +90,7 @@ static void tcx_hook_publish(struct tcx_hook *hook,
 {
 	if (entry_new != entry) {
 		rcu_assign_pointer(hook->entry, entry_new);
-		synchronize_rcu();
+		synchronize_net();
 	}
 	tcx_mprog_commit(entry);
 }
