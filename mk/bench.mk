@@ -4,7 +4,7 @@
 #
 #   make bench      packet rates (pktgen, ingress and egress, 1..63
 #                   programs), attach+detach rates and memory per device,
-#                   in one VM boot (about 12 minutes; not part of check).
+#                   in one VM boot (12-15 minutes; not part of check).
 #                   Table on stdout, CSV and plot in build/bench, the
 #                   latest table in bench/RESULTS.md.  See bench/run.
 
