@@ -14,10 +14,7 @@ ifneq ($(TCX_DEPS_DONE),)
 
 # gnuplot draws the plot on the host; only this target needs it.
 bench: module tools
-	@command -v gnuplot >/dev/null || { \
-		echo "make: installing gnuplot-nox for the benchmark plot" >&2; \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq \
-			--no-install-recommends gnuplot-nox >/dev/null; }
+	scripts/deps.sh bench
 	$(MAKE) -C bench O=$(BUILD)/bench BPF_DIR=$(BUILD)/bpf LIBTCX_DIR=$(BUILD)/lib
 	bench/run
 

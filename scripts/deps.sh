@@ -5,6 +5,8 @@
 #
 #   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
 #   scripts/deps.sh kernel612                      also the 6.12 kernel for the VM
+#   scripts/deps.sh debug                          also what building a kernel needs
+#   scripts/deps.sh bench                          also what plotting the benchmarks needs
 #   scripts/deps.sh kver                           print the headers' kernel version
 #   scripts/deps.sh env                            print the paths as make variables
 #
@@ -24,6 +26,11 @@ PACKAGES=(
 	clang llvm lld libbpf-dev libelf-dev zlib1g-dev libjson-c-dev pkg-config bpftool
 	iproute2 iputils-ping nftables jq dkms linux-source-6.1
 )
+
+# Only for `make debug-kernel` (a kernel build from linux-source-6.1) and
+# `make bench` (the plot); `make check` needs neither.
+DEBUG_PACKAGES=(flex bison bc libssl-dev xz-utils)
+BENCH_PACKAGES=(gnuplot-nox)
 
 die() { echo "deps: $*" >&2; exit 1; }
 
@@ -215,7 +222,9 @@ kernel)		do_packages; do_kernel ;;
 source)		do_packages; do_source ;;
 all)		do_packages; do_kernel; do_source ;;
 kernel612)	do_packages; do_kernel612 ;;
+debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;
+bench)		PACKAGES+=("${BENCH_PACKAGES[@]}"); do_packages ;;
 kver)		kver ;;
 env)		do_env ;;
-*)		die "usage: $0 [packages|kernel|kernel612|source|all|kver|env]" ;;
+*)		die "usage: $0 [packages|kernel|kernel612|source|all|debug|bench|kver|env]" ;;
 esac

@@ -10,12 +10,14 @@
  *    GFP_KERNEL_ACCOUNT (the hook with its program arrays, its per-CPU
  *    counters, the netfilter hook entries, the link) and so is the link's
  *    struct file.  For each attempt a child moves into a fresh cgroup
- *    limited to one page, uses up K x 72 bytes of it with SysV messages
- *    (each a 64-byte kmalloc, charged to the cgroup), makes the call and
- *    moves out.  Slab objects are charged byte by byte against the page,
- *    so as K grows the call runs out of memory at an earlier and earlier
+ *    limited to the fewest pages the call works with (one on Debian's
+ *    kernel), uses up K x 72 bytes of them with SysV messages (each a
+ *    64-byte kmalloc, charged to the cgroup), makes the call and moves
+ *    out.  Slab objects are charged byte by byte against those pages, so
+ *    as K grows the call runs out of memory at an earlier and earlier
  *    allocation: sweeping K makes each allocation on the path fail in
- *    turn, in the order the module makes them.  The child is unkillable by
+ *    turn, in the order the module makes them (return probes tell which
+ *    one failed, where the kernel has kprobe events).  The child is unkillable by
  *    the OOM killer (oom_score_adj -1000), stays on one CPU (the charge
  *    cache is per CPU) and has its memory locked, so a charge that does
  *    not fit fails with ENOMEM instead of killing or stalling it.
@@ -46,8 +48,11 @@
 #include "reliability.h"
 
 #define NPROGS		6
-#define MAX_BALLAST	57	/* 57 x 72 bytes: all but the last of a page */
+#define MAX_PAGES	8	/* the most a call may need */
+#define BALLAST_PER_PAGE 57	/* 72-byte messages: all but the last of a page */
 #define CGROOT		"/sys/fs/cgroup"
+/* Seconds per test: a few on Debian's kernel, minutes on a KASAN one. */
+#define FAULTS_TIMEOUT	900
 
 /* ---- hook state ---------------------------------------------------- */
 
@@ -422,7 +427,7 @@ static void set_nofile(struct __test_metadata *_metadata, rlim_t n)
 }
 
 /* get_unused_fd_flags() fails: nothing attached, no link left behind. */
-TEST_F(faults, fd_table_full)
+TEST_F_TIMEOUT(faults, fd_table_full, FAULTS_TIMEOUT)
 {
 	LIBTCX_OPTS(tcx_opts, before_link, .flags = TCX_F_BEFORE | TCX_F_LINK);
 	struct hook_state s0, s1;
@@ -520,13 +525,14 @@ enum {
 	R_FD_LEFT,		/* failed calls that left an fd */
 	R_SETUP,		/* the child's own trouble */
 	R_NOALLOC,		/* calls without allocation that failed */
+	R_PAGES,		/* the fewest pages the call worked with */
 	R_TRACED,		/* failure points known (kretprobes) */
 	R_POINT,		/* R_POINT + enum fail_point: failures there */
 	R_MAX = R_POINT + FP_MAX
 };
 
-/* One attempt of call C, checked, and undone if it worked. */
-static void attempt(struct memcg *m, struct call *c, int pages, int ballast,
+/* One attempt of call C, checked, and undone if it worked: did it? */
+static bool attempt(struct memcg *m, struct call *c, int pages, int ballast,
 		    int *r)
 {
 	struct hook_state s0, s1;
@@ -538,7 +544,7 @@ static void attempt(struct memcg *m, struct call *c, int pages, int ballast,
 		trace_clear();
 	if (memcg_call(m, pages, ballast, do_call, c, &ret)) {
 		r[R_SETUP]++;
-		return;
+		return false;
 	}
 	hook_get(c->ifindex, c->dir, &s1);
 	if (ret < 0) {
@@ -548,13 +554,13 @@ static void attempt(struct memcg *m, struct call *c, int pages, int ballast,
 			r[R_WRONG]++;
 		if (r[R_TRACED])
 			r[R_POINT + trace_fail_point(c->link)]++;
-		if (r[R_FIRST_FAIL] < 0 && pages == 1)
+		if (r[R_FIRST_FAIL] < 0 && ballast)
 			r[R_FIRST_FAIL] = ballast;
 		if (!hook_same(&s0, &s1))
 			r[R_CHANGED]++;
 		if (fcntl(probe, F_GETFD) >= 0)
 			r[R_FD_LEFT]++;
-		return;
+		return false;
 	}
 	r[R_WORKED]++;
 	/* It worked: exactly one more program on the hook. */
@@ -564,22 +570,29 @@ static void attempt(struct memcg *m, struct call *c, int pages, int ballast,
 		close(ret);
 	else if (tcx_prog_detach(c->ifindex, c->dir, c->prog, NULL))
 		r[R_SETUP]++;
+	return true;
 }
 
 /*
- * In a child: call C with no memory at all, with one page eaten into by
- * 0, 1, 2... ballast messages, and with plenty.
+ * In a child: call C with no memory at all, then with the fewest pages it
+ * works with (one on Debian's kernel; KASAN's padding needs more), eaten
+ * into by 1, 2, 3... ballast messages until nothing is left, and with
+ * plenty.
  */
 static void ballast_sweep(struct memcg *m, struct call *c, int *r)
 {
-	int k;
+	int pages, k;
 
 	while (!__atomic_load_n(&r[R_MAX], __ATOMIC_ACQUIRE))
 		rel_msleep(1);
 	r[R_FIRST_FAIL] = -1;
 	attempt(m, c, 0, 0, r);
-	for (k = 0; k <= MAX_BALLAST; k++)
-		attempt(m, c, 1, k, r);
+	for (pages = 1; pages <= MAX_PAGES; pages++)
+		if (attempt(m, c, pages, 0, r))
+			break;
+	r[R_PAGES] = pages;
+	for (k = 1; pages <= MAX_PAGES && k <= pages * BALLAST_PER_PAGE; k++)
+		attempt(m, c, pages, k, r);
 	attempt(m, c, 64, 0, r);
 }
 
@@ -639,21 +652,31 @@ static void expect_sweep(struct __test_metadata *_metadata, const int *r,
 						"%s%s %d", off ? ", " : "",
 						fp_names[i], r[R_POINT + i]);
 		printf("# %s: ENOMEM in: %s\n", what, off ? line : "-");
+		EXPECT_EQ(0, r[R_POINT + FP_OTHER]);
+	}
+	/*
+	 * A charge that needs a page of its own cannot be made to fail byte
+	 * by byte: once one allocation needs more than the page the others
+	 * share (KASAN's padding makes the hook one), not every later one can
+	 * be reached.  On a kernel where the whole call fits in a page, every
+	 * allocation must have failed once.
+	 */
+	if (r[R_TRACED] && r[R_PAGES] == 1) {
 		for (i = 0; i < nexpected; i++) {
 			EXPECT_LT(0, r[R_POINT + expected[i]])
 				TH_LOG("%s: no failure in the %s allocation",
 				       what, fp_names[expected[i]]);
 		}
-		EXPECT_EQ(0, r[R_POINT + FP_OTHER]);
-	} else {
+	} else if (!r[R_TRACED]) {
 		printf("# %s: no kretprobes, failure points not told apart\n",
 		       what);
 	}
-	printf("# %s: %d calls worked, %d failed with ENOMEM (with one page, from %d x 72 bytes of ballast on)\n",
-	       what, r[R_WORKED], r[R_FAILED], r[R_FIRST_FAIL]);
+	printf("# %s: %d calls worked, %d failed with ENOMEM (it needs %d page(s); from %d x 72 bytes of ballast on)\n",
+	       what, r[R_WORKED], r[R_FAILED], r[R_PAGES], r[R_FIRST_FAIL]);
+	EXPECT_GE(MAX_PAGES, r[R_PAGES]) TH_LOG("%s needs too much", what);
 	/* Failures at more than the first allocation, and success. */
 	EXPECT_LT(1, r[R_FAILED]) TH_LOG("%s never ran out of memory", what);
-	EXPECT_LT(1, r[R_WORKED]) TH_LOG("%s hardly ever worked", what);
+	EXPECT_LT(0, r[R_WORKED]) TH_LOG("%s never worked", what);
 	EXPECT_EQ(0, r[R_WRONG]);
 	EXPECT_EQ(0, r[R_CHANGED]) TH_LOG("a failed %s changed the hook", what);
 	EXPECT_EQ(0, r[R_FD_LEFT]) TH_LOG("a failed %s left an fd", what);
@@ -671,7 +694,7 @@ static void sweep_new_hook(FIXTURE_DATA(faults) *self, int *r)
 }
 
 /* The first program of a hook: the hook, its counters, netfilter's. */
-TEST_F(faults, attach_new_hook_nomem)
+TEST_F_TIMEOUT(faults, attach_new_hook_nomem, FAULTS_TIMEOUT)
 {
 	memcg_fixture(_metadata, self);
 	run_child(_metadata, self, sweep_new_hook);
@@ -693,7 +716,7 @@ static void sweep_link_new_hook(FIXTURE_DATA(faults) *self, int *r)
 }
 
 /* A link on a new hook: the link, its file, and the hook. */
-TEST_F(faults, link_create_new_hook_nomem)
+TEST_F_TIMEOUT(faults, link_create_new_hook_nomem, FAULTS_TIMEOUT)
 {
 	memcg_fixture(_metadata, self);
 	run_child(_metadata, self, sweep_link_new_hook);
@@ -716,7 +739,7 @@ static void sweep_link_existing_hook(FIXTURE_DATA(faults) *self, int *r)
 }
 
 /* A link on a hook that has programs: the link and its file only. */
-TEST_F(faults, link_create_existing_hook_nomem)
+TEST_F_TIMEOUT(faults, link_create_existing_hook_nomem, FAULTS_TIMEOUT)
 {
 	memcg_fixture(_metadata, self);
 	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS,
@@ -804,7 +827,7 @@ setup:
 }
 
 /* Without any memory left, everything but creating still works. */
-TEST_F(faults, no_memory_needed)
+TEST_F_TIMEOUT(faults, no_memory_needed, FAULTS_TIMEOUT)
 {
 	struct hook_state s;
 
