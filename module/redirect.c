@@ -191,29 +191,64 @@ out_drop:
 	return -EINVAL;
 }
 
-#if IS_ENABLED(CONFIG_IPV6)
-static int tcx_out_neigh_v6(struct net *net, struct sk_buff *skb,
-			    struct net_device *dev,
-			    const struct bpf_nh_params *nh)
+#if IS_ENABLED(CONFIG_INET)
+/*
+ * Ready @skb to leave through @dev with a new L2 header: room for it, and
+ * no loop between programs redirecting to each other.  On error the
+ * packet is gone.
+ */
+static int tcx_neigh_prepare(struct sk_buff **pskb, struct net_device *dev)
 {
 	u32 hh_len = LL_RESERVED_SPACE(dev);
-	const struct in6_addr *nexthop;
-	struct dst_entry *dst = NULL;
-	struct neighbour *neigh;
+	struct sk_buff *skb = *pskb;
 
 	if (dev_xmit_recursion()) {
 		net_crit_ratelimited("tcx: recursion limit reached on datapath, buggy bpf program?\n");
-		goto out_drop;
+		kfree_skb(skb);
+		return -ENETDOWN;
 	}
 
 	skb->dev = dev;
 	skb_clear_tstamp(skb);
 
 	if (unlikely(skb_headroom(skb) < hh_len && dev->header_ops)) {
-		skb = skb_expand_head(skb, hh_len);
-		if (!skb)
+		/* Frees the packet when it fails. */
+		*pskb = skb_expand_head(skb, hh_len);
+		if (!*pskb)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Under rcu_read_lock(), which keeps @neigh. */
+static int tcx_neigh_output(struct sk_buff *skb, struct neighbour *neigh,
+			    bool skip_cache)
+{
+	int ret;
+
+	sock_confirm_neigh(skb, neigh);
+	local_bh_disable();
+	dev_xmit_recursion_inc();
+	ret = neigh_output(neigh, skb, skip_cache);
+	dev_xmit_recursion_dec();
+	local_bh_enable();
+	return tcx_xmit_ret(ret);
+}
+#endif /* CONFIG_INET */
+
+#if IS_ENABLED(CONFIG_IPV6)
+static int tcx_out_neigh_v6(struct net *net, struct sk_buff *skb,
+			    struct net_device *dev,
+			    const struct bpf_nh_params *nh)
+{
+	const struct in6_addr *nexthop;
+	struct dst_entry *dst = NULL;
+	struct neighbour *neigh;
+	int ret;
+
+	ret = tcx_neigh_prepare(&skb, dev);
+	if (ret)
+		return ret;
 
 	rcu_read_lock();
 	if (!nh) {
@@ -225,21 +260,13 @@ static int tcx_out_neigh_v6(struct net *net, struct sk_buff *skb,
 	}
 	neigh = ip_neigh_gw6(dev, nexthop);
 	if (!IS_ERR(neigh)) {
-		int ret;
-
-		sock_confirm_neigh(skb, neigh);
-		local_bh_disable();
-		dev_xmit_recursion_inc();
-		ret = neigh_output(neigh, skb, false);
-		dev_xmit_recursion_dec();
-		local_bh_enable();
+		ret = tcx_neigh_output(skb, neigh, false);
 		rcu_read_unlock();
-		return tcx_xmit_ret(ret);
+		return ret;
 	}
 	rcu_read_unlock();
 	if (dst)
 		IP6_INC_STATS(net, ip6_dst_idev(dst), IPSTATS_MIB_OUTNOROUTES);
-out_drop:
 	kfree_skb(skb);
 	return -ENETDOWN;
 }
@@ -299,23 +326,13 @@ static int tcx_redirect_neigh_v6(struct sk_buff *skb, struct net_device *dev,
 static int tcx_out_neigh_v4(struct sk_buff *skb, struct net_device *dev,
 			    const struct bpf_nh_params *nh)
 {
-	u32 hh_len = LL_RESERVED_SPACE(dev);
 	struct neighbour *neigh;
 	bool is_v6gw = false;
+	int ret;
 
-	if (dev_xmit_recursion()) {
-		net_crit_ratelimited("tcx: recursion limit reached on datapath, buggy bpf program?\n");
-		goto out_drop;
-	}
-
-	skb->dev = dev;
-	skb_clear_tstamp(skb);
-
-	if (unlikely(skb_headroom(skb) < hh_len && dev->header_ops)) {
-		skb = skb_expand_head(skb, hh_len);
-		if (!skb)
-			return -ENOMEM;
-	}
+	ret = tcx_neigh_prepare(&skb, dev);
+	if (ret)
+		return ret;
 
 	rcu_read_lock();
 	if (!nh) {
@@ -329,24 +346,15 @@ static int tcx_out_neigh_v4(struct sk_buff *skb, struct net_device *dev,
 	} else if (nh->nh_family == AF_INET) {
 		neigh = ip_neigh_gw4(dev, nh->ipv4_nh);
 	} else {
-		rcu_read_unlock();
-		goto out_drop;
+		neigh = ERR_PTR(-EAFNOSUPPORT);
 	}
 
 	if (!IS_ERR(neigh)) {
-		int ret;
-
-		sock_confirm_neigh(skb, neigh);
-		local_bh_disable();
-		dev_xmit_recursion_inc();
-		ret = neigh_output(neigh, skb, is_v6gw);
-		dev_xmit_recursion_dec();
-		local_bh_enable();
+		ret = tcx_neigh_output(skb, neigh, is_v6gw);
 		rcu_read_unlock();
-		return tcx_xmit_ret(ret);
+		return ret;
 	}
 	rcu_read_unlock();
-out_drop:
 	kfree_skb(skb);
 	return -ENETDOWN;
 }
