@@ -32,6 +32,9 @@
 
 #include "tcx.h"
 
+/* BPF_TCX_INGRESS in 6.6's enum bpf_attach_type; BPF_TCX_EGRESS follows. */
+#define TCX_UPSTREAM_ATTACH_INGRESS	46
+
 struct tcx_link {
 	refcount_t		refcnt;
 	u32			id;
@@ -286,8 +289,9 @@ static long tcx_link_pin(struct tcx_link *link, bool pin)
 	return ret;
 }
 
+/* @prog_tag, if not NULL, gets the program's tag under the same lock. */
 static void tcx_link_fill_info(struct tcx_link *link,
-			       struct tcx_link_info *info)
+			       struct tcx_link_info *info, u8 *prog_tag)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
@@ -301,6 +305,8 @@ static void tcx_link_fill_info(struct tcx_link *link,
 
 	rtnl_lock();
 	info->prog_id = tcx_prog_id(link->prog);
+	if (prog_tag)
+		memcpy(prog_tag, link->prog->tag, BPF_TAG_SIZE);
 	if (link->dev)
 		info->ifindex = link->dev->ifindex;
 	else
@@ -319,7 +325,7 @@ static long tcx_link_info(struct tcx_link *link, void __user *uarg)
 		return -EFAULT;
 	if (usize < offsetofend(struct tcx_link_info, flags))
 		return -EINVAL;
-	tcx_link_fill_info(link, &info);
+	tcx_link_fill_info(link, &info, NULL);
 	/* An older caller gets the fields its struct has room for. */
 	if (copy_to_user(uarg + sizeof(u32), &info.id,
 			 min_t(size_t, usize, sizeof(info)) - sizeof(u32)))
@@ -362,13 +368,21 @@ static void tcx_link_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct tcx_link *link = file->private_data;
 	struct tcx_link_info info;
+	u8 prog_tag[BPF_TAG_SIZE];
 
-	tcx_link_fill_info(link, &info);
+	tcx_link_fill_info(link, &info, prog_tag);
+	/*
+	 * Upstream's lines first, in its format, so that what parses a
+	 * bpf_link's fdinfo reads ours too; its attach types are
+	 * BPF_TCX_INGRESS and BPF_TCX_EGRESS, which 6.1 does not define.
+	 */
 	seq_puts(m, "link_type:\ttcx\n");
 	seq_printf(m, "link_id:\t%u\n", info.id);
+	seq_printf(m, "prog_tag:\t%*phN\n", BPF_TAG_SIZE, prog_tag);
 	seq_printf(m, "prog_id:\t%u\n", info.prog_id);
 	seq_printf(m, "ifindex:\t%u\n", info.ifindex);
-	seq_printf(m, "attach_type:\t%s\n",
+	seq_printf(m, "attach_type:\t%u (%s)\n",
+		   TCX_UPSTREAM_ATTACH_INGRESS + info.direction,
 		   info.direction == TCX_INGRESS ? "ingress" : "egress");
 	seq_printf(m, "state:\t%s\n",
 		   info.flags & TCX_LINK_F_DEFUNCT ? "defunct" : "attached");
