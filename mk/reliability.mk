@@ -24,6 +24,7 @@
 #
 #   make debug-kernel
 #   make check-debug [DEBUG_TESTS="stress fuzz_ioctl faults"]
+#                    [STRESS_SECONDS=N] [FUZZ_ITERATIONS=N]
 
 PUBLIC		+= stress fuzz-ioctl debug-kernel check-debug
 
@@ -58,8 +59,13 @@ fuzz-ioctl: module reliability-tests
 debug-kernel:
 	tests/stress/debug-kernel build
 
+# The selftests with the short stress and fuzz runs by default; pass
+# STRESS_SECONDS and FUZZ_ITERATIONS for the long ones.
 check-debug: all
-	DEBUG_TESTS="$(DEBUG_TESTS)" tests/stress/debug-kernel check
+	DEBUG_TESTS="$(DEBUG_TESTS)" \
+		$(if $(filter command line,$(origin STRESS_SECONDS)),STRESS_SECONDS=$(STRESS_SECONDS)) \
+		$(if $(filter command line,$(origin FUZZ_ITERATIONS)),FUZZ_ITERATIONS=$(FUZZ_ITERATIONS)) \
+		tests/stress/debug-kernel check
 
 .PHONY: reliability-tests
 
