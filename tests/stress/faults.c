@@ -24,6 +24,13 @@
  *  - A full fd table (RLIMIT_NOFILE): link create and get-fd-by-id fail at
  *    get_unused_fd_flags() with EMFILE.
  *
+ * And, on a kernel with fault injection (the debug kernel of
+ * tests/stress/debug-kernel; these tests skip elsewhere), the kernel's own
+ * way: /proc/thread-self/fail-nth fails the Nth slab or page allocation of
+ * the calling thread, whatever its GFP flags, so sweeping N fails every
+ * allocation the call makes, charged to a cgroup or not, in tcx.ko or
+ * below it, one after the other, until the call makes fewer than N.
+ *
  * After each failure the hook must be exactly as before (revision and
  * programs), no fd may have appeared, and in the end the programs go away
  * once the test closes them, tcx.ko's references are back, and it unloads.
@@ -346,6 +353,104 @@ static enum fail_point trace_fail_point(bool link)
 	return fp;
 }
 
+/* ---- the kernel's fault injection: fail-nth ---------------------- */
+
+#define DEBUGFS		"/sys/kernel/debug"
+/* More than any call here makes, debug kernels' own allocations included. */
+#define FAILNTH_MAX	500
+
+/*
+ * fail-nth decides before the attributes' probability and task filter,
+ * but after "ignore-gfp-wait", which by default spares every allocation
+ * that may sleep: that is every allocation on our paths.  "verbose" would
+ * dump a stack for each failure into the kernel log.
+ */
+static const char *const failnth_knobs[][2] = {
+	{ DEBUGFS "/failslab/ignore-gfp-wait", "N" },
+	{ DEBUGFS "/failslab/verbose", "0" },
+	{ DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N" },
+	{ DEBUGFS "/fail_page_alloc/verbose", "0" },
+};
+
+#define FAILNTH_NKNOBS	ARRAY_SIZE(failnth_knobs)
+
+struct failnth {
+	int fd;				/* /proc/thread-self/fail-nth */
+	char saved[FAILNTH_NKNOBS][16];
+	bool set;
+};
+
+static int read_path(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* -EOPNOTSUPP: this kernel has no fault injection. */
+static int failnth_setup(struct failnth *f)
+{
+	unsigned int i;
+	int ret;
+
+	f->fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (f->fd < 0)
+		return errno == ENOENT ? -EOPNOTSUPP : -errno;
+	for (i = 0; i < FAILNTH_NKNOBS; i++) {
+		ret = read_path(failnth_knobs[i][0], f->saved[i],
+				sizeof(f->saved[i]));
+		if (ret)
+			return ret == -ENOENT ? -EOPNOTSUPP : ret;
+	}
+	f->set = true;
+	for (i = 0; i < FAILNTH_NKNOBS; i++) {
+		ret = write_path(failnth_knobs[i][0], failnth_knobs[i][1]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void failnth_teardown(struct failnth *f)
+{
+	unsigned int i;
+
+	if (f->set)
+		for (i = 0; i < FAILNTH_NKNOBS; i++)
+			write_path(failnth_knobs[i][0], f->saved[i]);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
+static int failnth_set(struct failnth *f, int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", n);
+	return write_str(f->fd, buf);
+}
+
+/* 0: the failure was made; N > 0: N - 1 allocations short of it. */
+static int failnth_left(struct failnth *f)
+{
+	char buf[16];
+	ssize_t n = pread(f->fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
 /* ---- the fixture --------------------------------------------------- */
 
 FIXTURE(faults) {
@@ -355,6 +460,7 @@ FIXTURE(faults) {
 	long refcnt;
 	struct memcg cg;
 	bool have_cg;
+	struct failnth fn;
 	int *shared;		/* results from the memcg child */
 };
 
@@ -364,6 +470,7 @@ FIXTURE_SETUP(faults)
 
 	/* The harness's test process ends with _exit(): no buffered output. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	self->fn.fd = -1;
 	self->refcnt = rel_module_refcnt();
 	ASSERT_LE(0, self->refcnt);
 	ASSERT_EQ(0, tcx_test_netns());
@@ -385,6 +492,7 @@ FIXTURE_TEARDOWN(faults)
 {
 	if (self->have_cg)
 		memcg_teardown(&self->cg);
+	failnth_teardown(&self->fn);
 }
 
 /*
@@ -623,15 +731,17 @@ static void run_child(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, self->shared[R_SETUP]);
 }
 
-static void memcg_fixture(struct __test_metadata *_metadata,
+/* False: the test is skipped or has failed, and must return. */
+static bool memcg_fixture(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(faults) *self)
 {
 	int ret = memcg_setup(&self->cg);
 
 	if (ret == -EOPNOTSUPP)
-		SKIP(return, "no memory controller");
-	ASSERT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
-	self->have_cg = true;
+		SKIP(return false, "no memory controller");
+	EXPECT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
+	self->have_cg = !ret;
+	return !ret;
 }
 
 /*
@@ -696,7 +806,8 @@ static void sweep_new_hook(FIXTURE_DATA(faults) *self, int *r)
 /* The first program of a hook: the hook, its counters, netfilter's. */
 TEST_F_TIMEOUT(faults, attach_new_hook_nomem, FAULTS_TIMEOUT)
 {
-	memcg_fixture(_metadata, self);
+	if (!memcg_fixture(_metadata, self))
+		return;
 	run_child(_metadata, self, sweep_new_hook);
 	expect_sweep(_metadata, self->shared, "attach to a new hook",
 		     (const int[]){ FP_HOOK, FP_COUNTERS, FP_NETFILTER }, 3);
@@ -718,7 +829,8 @@ static void sweep_link_new_hook(FIXTURE_DATA(faults) *self, int *r)
 /* A link on a new hook: the link, its file, and the hook. */
 TEST_F_TIMEOUT(faults, link_create_new_hook_nomem, FAULTS_TIMEOUT)
 {
-	memcg_fixture(_metadata, self);
+	if (!memcg_fixture(_metadata, self))
+		return;
 	run_child(_metadata, self, sweep_link_new_hook);
 	expect_sweep(_metadata, self->shared, "link create on a new hook",
 		     (const int[]){ FP_LINK, FP_FILE, FP_HOOK, FP_COUNTERS,
@@ -741,7 +853,8 @@ static void sweep_link_existing_hook(FIXTURE_DATA(faults) *self, int *r)
 /* A link on a hook that has programs: the link and its file only. */
 TEST_F_TIMEOUT(faults, link_create_existing_hook_nomem, FAULTS_TIMEOUT)
 {
-	memcg_fixture(_metadata, self);
+	if (!memcg_fixture(_metadata, self))
+		return;
 	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS,
 				     self->prog[0], NULL));
 	run_child(_metadata, self, sweep_link_existing_hook);
@@ -831,13 +944,173 @@ TEST_F_TIMEOUT(faults, no_memory_needed, FAULTS_TIMEOUT)
 {
 	struct hook_state s;
 
-	memcg_fixture(_metadata, self);
+	if (!memcg_fixture(_metadata, self))
+		return;
 	run_child(_metadata, self, noalloc_child);
 	EXPECT_EQ(0, self->shared[R_NOALLOC])
 		TH_LOG("steps that failed without memory: %#x",
 		       self->shared[R_NOALLOC]);
 	hook_get(self->veth, TCX_DIR_INGRESS, &s);
 	EXPECT_EQ(0U, s.count);
+	expect_released(_metadata, self);
+}
+
+/* ---- fail-nth ------------------------------------------------------ */
+
+/* False: the test is skipped or has failed, and must return. */
+static bool failnth_fixture(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(faults) *self)
+{
+	int ret = failnth_setup(&self->fn);
+
+	if (ret == -EOPNOTSUPP)
+		SKIP(return false, "no fault injection in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB)");
+	EXPECT_EQ(0, ret) TH_LOG("fault injection: %s", strerror(-ret));
+	return !ret;
+}
+
+/* A call that worked: exactly one more program; undone. */
+static void expect_one_more(struct __test_metadata *_metadata,
+			    const struct call *c, const struct hook_state *s0,
+			    int ret)
+{
+	struct hook_state s1;
+
+	hook_get(c->ifindex, c->dir, &s1);
+	EXPECT_EQ(s0->count + 1, s1.count);
+	EXPECT_EQ((s0->count ? s0->rev : 1) + 1, s1.rev);
+	if (c->link) {
+		EXPECT_EQ(0, close(ret));
+	} else {
+		EXPECT_EQ(0, tcx_prog_detach(c->ifindex, c->dir, c->prog,
+					     NULL));
+	}
+}
+
+/*
+ * Call C with its 1st, 2nd, 3rd... allocation failing, until it makes
+ * fewer allocations than that and so has to work.  A failed call leaves
+ * the hook as it was and no fd; a call may also work in spite of a failure
+ * (an allocation with a fallback, or one of the debug kernel's own).
+ */
+static void failnth_sweep(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(faults) *self, const struct call *c,
+			  const char *what)
+{
+	struct hook_state s0, s1;
+	int n, ret, left, probe, failed = 0, survived = 0;
+
+	for (n = 1; n <= FAILNTH_MAX; n++) {
+		hook_get(c->ifindex, c->dir, &s0);
+		probe = next_fd();
+		ASSERT_EQ(0, failnth_set(&self->fn, n));
+		ret = do_call((void *)c);
+		left = failnth_left(&self->fn);
+		ASSERT_EQ(0, failnth_set(&self->fn, 0));
+		ASSERT_LE(0, left);
+		if (left) {
+			/* Fewer than N allocations: nothing failed. */
+			ASSERT_LE(0, ret) TH_LOG("%s failed with no allocation failing: %s",
+						 what, strerror(-ret));
+			expect_one_more(_metadata, c, &s0, ret);
+			break;
+		}
+		if (ret >= 0) {
+			survived++;
+			expect_one_more(_metadata, c, &s0, ret);
+			continue;
+		}
+		failed++;
+		hook_get(c->ifindex, c->dir, &s1);
+		EXPECT_EQ(-ENOMEM, ret)
+			TH_LOG("%s with allocation %d failing: %s", what, n,
+			       strerror(-ret));
+		EXPECT_TRUE(hook_same(&s0, &s1))
+			TH_LOG("%s with allocation %d failing changed the hook",
+			       what, n);
+		EXPECT_EQ(-1, fcntl(probe, F_GETFD))
+			TH_LOG("%s with allocation %d failing left an fd",
+			       what, n);
+	}
+	printf("# %s: %d allocations; with one of them failing the call failed %d times (ENOMEM), worked %d times\n",
+	       what, n - 1, failed, survived);
+	EXPECT_GE(FAILNTH_MAX, n) TH_LOG("%s never stopped allocating", what);
+	EXPECT_LT(0, failed) TH_LOG("%s never failed", what);
+}
+
+/* The first program of a hook, with each allocation failing in turn. */
+TEST_F_TIMEOUT(faults, attach_new_hook_failnth, FAULTS_TIMEOUT)
+{
+	struct call c = {
+		.ifindex = self->veth,
+		.dir = TCX_DIR_INGRESS,
+		.prog = self->prog[0],
+	};
+
+	if (!failnth_fixture(_metadata, self))
+		return;
+	failnth_sweep(_metadata, self, &c, "attach to a new hook");
+	expect_released(_metadata, self);
+}
+
+/* A link on a new hook, and on a live one. */
+TEST_F_TIMEOUT(faults, link_create_failnth, FAULTS_TIMEOUT)
+{
+	struct call c = {
+		.ifindex = self->veth,
+		.dir = TCX_DIR_EGRESS,
+		.prog = self->prog[1],
+		.link = true,
+	};
+
+	if (!failnth_fixture(_metadata, self))
+		return;
+	failnth_sweep(_metadata, self, &c, "link create on a new hook");
+	ASSERT_EQ(0, tcx_prog_attach(self->veth, TCX_DIR_EGRESS,
+				     self->prog[0], NULL));
+	failnth_sweep(_metadata, self, &c, "link create on a live hook");
+	ASSERT_EQ(0, tcx_prog_detach(self->veth, TCX_DIR_EGRESS,
+				     self->prog[0], NULL));
+	expect_released(_metadata, self);
+}
+
+/*
+ * What must not allocate, with the first allocation failing: each call
+ * works all the same.
+ */
+TEST_F_TIMEOUT(faults, no_allocation_failnth, FAULTS_TIMEOUT)
+{
+	struct noalloc n = { .self = self };
+	int step, ret;
+
+	if (!failnth_fixture(_metadata, self))
+		return;
+	ASSERT_EQ(0, tcx_prog_attach(self->veth, TCX_DIR_INGRESS,
+				     self->prog[0], NULL));
+	n.link = tcx_link_create(self->veth, TCX_DIR_INGRESS, self->prog[1],
+				 NULL);
+	ASSERT_LE(0, n.link);
+	for (step = 0; step < 6; step++) {
+		n.step = step;
+		ASSERT_EQ(0, failnth_set(&self->fn, 1));
+		ret = noalloc_call(&n);
+		ASSERT_EQ(0, failnth_set(&self->fn, 0));
+		EXPECT_EQ(0, ret) TH_LOG("step %d: %s", step, strerror(-ret));
+	}
+	/* A link's release, on its last close. */
+	ASSERT_EQ(0, tcx_prog_attach(self->veth, TCX_DIR_EGRESS,
+				     self->prog[0], NULL));
+	n.step = 6;
+	close(n.link);
+	n.link = tcx_link_create(self->veth, TCX_DIR_EGRESS, self->prog[5],
+				 NULL);
+	ASSERT_LE(0, n.link);
+	ASSERT_EQ(0, failnth_set(&self->fn, 1));
+	ret = noalloc_call(&n);
+	ASSERT_EQ(0, failnth_set(&self->fn, 0));
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, tcx_prog_detach(self->veth, TCX_DIR_EGRESS,
+				     self->prog[0], NULL));
 	expect_released(_metadata, self);
 }
 
