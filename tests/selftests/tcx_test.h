@@ -23,6 +23,15 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
+/*
+ * The harness's 30 s per test, which TEST() and TEST_F() read when they
+ * are expanded: on the debug kernel (KASAN, lockdep, kmemleak) under
+ * emulation a test that spawns tools or deletes devices can take longer.
+ * A hang is still caught, only later.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	180
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
