@@ -901,42 +901,64 @@ static int noalloc_call(void *arg)
 	}
 }
 
-static void noalloc_child(FIXTURE_DATA(faults) *self, int *r)
+/* Makes call N under the test's condition; nonzero: that did not work. */
+typedef int (*noalloc_runner)(FIXTURE_DATA(faults) *self, struct noalloc *n,
+			      int *ret);
+
+/*
+ * Every call of noalloc_call() under RUN: the steps that failed as a bit
+ * mask, or -1 when setting them up did not work.
+ */
+static int noalloc_steps(FIXTURE_DATA(faults) *self, noalloc_runner run)
 {
 	struct noalloc n = { .self = self };
-	int step, ret, fd;
+	int step, ret, fd, failed = 0;
 
 	if (tcx_prog_attach(self->veth, TCX_DIR_INGRESS, self->prog[0], NULL))
-		goto setup;
+		return -1;
 	n.link = tcx_link_create(self->veth, TCX_DIR_INGRESS, self->prog[1],
 				 NULL);
 	if (n.link < 0)
-		goto setup;
+		return -1;
 	for (step = 0; step < 6; step++) {
 		n.step = step;
-		if (memcg_call(&self->cg, 0, 0, noalloc_call, &n, &ret))
-			goto setup;
+		if (run(self, &n, &ret))
+			return -1;
 		if (ret)
-			r[R_NOALLOC] |= 1 << step;
+			failed |= 1 << step;
 	}
-	/* And a release: a second link, closed with no memory. */
+	/* And a release: a second link, closed under RUN. */
 	if (tcx_prog_attach(self->veth, TCX_DIR_EGRESS, self->prog[0], NULL))
-		goto setup;
+		return -1;
 	fd = tcx_link_create(self->veth, TCX_DIR_EGRESS, self->prog[5], NULL);
 	if (fd < 0)
-		goto setup;
+		return -1;
 	close(n.link);
 	n.link = fd;
 	n.step = 6;
-	if (memcg_call(&self->cg, 0, 0, noalloc_call, &n, &ret))
-		goto setup;
+	if (run(self, &n, &ret))
+		return -1;
 	if (ret)
-		r[R_NOALLOC] |= 1 << 6;
+		failed |= 1 << 6;
 	if (tcx_prog_detach(self->veth, TCX_DIR_EGRESS, self->prog[0], NULL))
-		goto setup;
-	return;
-setup:
-	r[R_SETUP]++;
+		return -1;
+	return failed;
+}
+
+static int noalloc_memcg(FIXTURE_DATA(faults) *self, struct noalloc *n,
+			 int *ret)
+{
+	return memcg_call(&self->cg, 0, 0, noalloc_call, n, ret);
+}
+
+static void noalloc_child(FIXTURE_DATA(faults) *self, int *r)
+{
+	int failed = noalloc_steps(self, noalloc_memcg);
+
+	if (failed < 0)
+		r[R_SETUP]++;
+	else
+		r[R_NOALLOC] = failed;
 }
 
 /* Without any memory left, everything but creating still works. */
@@ -1074,43 +1096,31 @@ TEST_F_TIMEOUT(faults, link_create_failnth, FAULTS_TIMEOUT)
 	expect_released(_metadata, self);
 }
 
+/* The first allocation the call makes fails. */
+static int noalloc_failnth(FIXTURE_DATA(faults) *self, struct noalloc *n,
+			   int *ret)
+{
+	if (failnth_set(&self->fn, 1))
+		return -1;
+	*ret = noalloc_call(n);
+	return failnth_set(&self->fn, 0);
+}
+
 /*
  * What must not allocate, with the first allocation failing: each call
  * works all the same.
  */
 TEST_F_TIMEOUT(faults, no_allocation_failnth, FAULTS_TIMEOUT)
 {
-	struct noalloc n = { .self = self };
-	int step, ret;
+	int failed;
 
 	if (!failnth_fixture(_metadata, self))
 		return;
-	ASSERT_EQ(0, tcx_prog_attach(self->veth, TCX_DIR_INGRESS,
-				     self->prog[0], NULL));
-	n.link = tcx_link_create(self->veth, TCX_DIR_INGRESS, self->prog[1],
-				 NULL);
-	ASSERT_LE(0, n.link);
-	for (step = 0; step < 6; step++) {
-		n.step = step;
-		ASSERT_EQ(0, failnth_set(&self->fn, 1));
-		ret = noalloc_call(&n);
-		ASSERT_EQ(0, failnth_set(&self->fn, 0));
-		EXPECT_EQ(0, ret) TH_LOG("step %d: %s", step, strerror(-ret));
-	}
-	/* A link's release, on its last close. */
-	ASSERT_EQ(0, tcx_prog_attach(self->veth, TCX_DIR_EGRESS,
-				     self->prog[0], NULL));
-	n.step = 6;
-	close(n.link);
-	n.link = tcx_link_create(self->veth, TCX_DIR_EGRESS, self->prog[5],
-				 NULL);
-	ASSERT_LE(0, n.link);
-	ASSERT_EQ(0, failnth_set(&self->fn, 1));
-	ret = noalloc_call(&n);
-	ASSERT_EQ(0, failnth_set(&self->fn, 0));
-	EXPECT_EQ(0, ret);
-	EXPECT_EQ(0, tcx_prog_detach(self->veth, TCX_DIR_EGRESS,
-				     self->prog[0], NULL));
+	failed = noalloc_steps(self, noalloc_failnth);
+	ASSERT_LE(0, failed);
+	EXPECT_EQ(0, failed)
+		TH_LOG("steps that failed with an allocation failing: %#x",
+		       failed);
 	expect_released(_metadata, self);
 }
 
