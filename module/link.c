@@ -40,6 +40,7 @@ struct tcx_link {
 	u32			id;
 	enum tcx_direction	dir;
 	bool			pinned;		/* under RTNL */
+	struct tcx_pin		*pin;		/* under tcx_pin_lock (pin.c) */
 	struct bpf_prog		*prog;		/* swapped under RTNL */
 	struct net_device	*dev;		/* under RTNL; NULL: defunct */
 	struct pid		*owner_pid;
@@ -90,7 +91,7 @@ static void tcx_link_release_work(struct work_struct *work)
 	tcx_link_release(container_of(work, struct tcx_link, release_work));
 }
 
-static void tcx_link_get(struct tcx_link *link)
+void tcx_link_get(struct tcx_link *link)
 {
 	refcount_inc(&link->refcnt);
 }
@@ -120,6 +121,21 @@ struct bpf_prog *tcx_link_prog(const struct tcx_link *link)
 u32 tcx_link_id(const struct tcx_link *link)
 {
 	return link->id;
+}
+
+/* Both under tcx_pin_lock: pin.c's lock covers link->pin. */
+struct tcx_pin *tcx_link_get_pin(const struct tcx_link *link)
+{
+	return link->pin;
+}
+
+bool tcx_link_set_pin(struct tcx_link *link, struct tcx_pin *old,
+		      struct tcx_pin *new)
+{
+	if (link->pin != old)
+		return false;
+	link->pin = new;
+	return true;
 }
 
 /* Called through tcx_mprog_release_all() when the device is unregistered. */
@@ -293,6 +309,8 @@ static long tcx_link_pin(struct tcx_link *link, bool pin)
 static void tcx_link_fill_info(struct tcx_link *link,
 			       struct tcx_link_info *info, u8 *prog_tag)
 {
+	u32 pin_path_size;
+
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	info->id = link->id;
@@ -311,24 +329,57 @@ static void tcx_link_fill_info(struct tcx_link *link,
 		info->ifindex = link->dev->ifindex;
 	else
 		info->flags |= TCX_LINK_F_DEFUNCT;
-	if (link->pinned)
+	pin_path_size = tcx_pin_path(link, NULL, 0);
+	if (link->pinned || pin_path_size)
 		info->flags |= TCX_LINK_F_PINNED;
 	rtnl_unlock();
+	info->pin_path_size = pin_path_size;
+}
+
+/* The pin's path, if the caller gave a buffer for it. */
+static int tcx_link_info_path(struct tcx_link *link,
+			      const struct tcx_link_info *uinfo)
+{
+	char *buf;
+	u32 size;
+	int ret = 0;
+
+	size = min_t(u32, uinfo->pin_path_size, PATH_MAX);
+	if (!uinfo->pin_path || !size)
+		return 0;
+	buf = kmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (!tcx_pin_path(link, buf, size))
+		buf[0] = '\0';
+	if (copy_to_user(u64_to_user_ptr(uinfo->pin_path), buf,
+			 strnlen(buf, size - 1) + 1))
+		ret = -EFAULT;
+	kfree(buf);
+	return ret;
 }
 
 static long tcx_link_info(struct tcx_link *link, void __user *uarg)
 {
-	struct tcx_link_info info;
-	u32 usize;
+	struct tcx_link_info info, uinfo;
+	size_t usize;
+	int ret;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < offsetofend(struct tcx_link_info, flags))
-		return -EINVAL;
+	ret = tcx_copy_args(&uinfo, sizeof(uinfo),
+			    offsetofend(struct tcx_link_info, flags), uarg);
+	if (ret)
+		return ret;
+	usize = min_t(size_t, uinfo.size, sizeof(info));
 	tcx_link_fill_info(link, &info, NULL);
+	if (usize >= offsetofend(struct tcx_link_info, pin_path_size)) {
+		ret = tcx_link_info_path(link, &uinfo);
+		if (ret)
+			return ret;
+		/* The buffer is the caller's: write its address back. */
+		info.pin_path = uinfo.pin_path;
+	}
 	/* An older caller gets the fields its struct has room for. */
-	if (copy_to_user(uarg + sizeof(u32), &info.id,
-			 min_t(size_t, usize, sizeof(info)) - sizeof(u32)))
+	if (copy_to_user(uarg + sizeof(u32), &info.id, usize - sizeof(u32)))
 		return -EFAULT;
 	return 0;
 }
@@ -387,6 +438,16 @@ static void tcx_link_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "state:\t%s\n",
 		   info.flags & TCX_LINK_F_DEFUNCT ? "defunct" : "attached");
 	seq_printf(m, "pinned:\t%u\n", !!(info.flags & TCX_LINK_F_PINNED));
+	if (info.pin_path_size) {
+		char *path = kmalloc(info.pin_path_size, GFP_KERNEL);
+
+		if (path && tcx_pin_path(link, path, info.pin_path_size)) {
+			seq_puts(m, "pin_path:\t");
+			seq_escape(m, path, " \t\n\\");
+			seq_putc(m, '\n');
+		}
+		kfree(path);
+	}
 	seq_printf(m, "owner_pid:\t%u\n", info.owner_pid);
 	seq_printf(m, "owner_uid:\t%u\n", info.owner_uid);
 	seq_printf(m, "owner_comm:\t%s\n", info.owner_comm);
@@ -409,7 +470,8 @@ static struct file *tcx_link_file(struct tcx_link *link)
 }
 
 static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
-				       const struct tcx_link_create_args *args)
+				       const struct tcx_link_create_args *args,
+				       struct task_struct *owner)
 {
 	struct tcx_link *link;
 	int id;
@@ -421,9 +483,9 @@ static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
 	INIT_WORK(&link->release_work, tcx_link_release_work);
 	link->dir = args->direction;
 	link->prog = prog;
-	link->owner_pid = get_pid(task_tgid(current));
+	link->owner_pid = get_pid(task_tgid(owner));
 	link->owner_uid = current_uid();
-	get_task_comm(link->owner_comm, current);
+	get_task_comm(link->owner_comm, owner);
 	memcpy(link->tag, args->tag, sizeof(link->tag));
 
 	/* Reserved now, visible by id only once the link is attached. */
@@ -446,7 +508,8 @@ static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
  * installed only after it: a failure leaves nothing behind, and once the
  * program is attached nothing can fail any more.
  */
-int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
+int tcx_link_create(struct net *net, const struct tcx_link_create_args *args,
+		    struct task_struct *owner)
 {
 	struct net_device *dev;
 	struct tcx_link *link;
@@ -460,7 +523,7 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
 	prog = tcx_prog_get_fd(args->prog_fd);
 	if (IS_ERR(prog))
 		return PTR_ERR(prog);
-	link = tcx_link_alloc(prog, args);
+	link = tcx_link_alloc(prog, args, owner);
 	if (IS_ERR(link)) {
 		bpf_prog_put(prog);
 		return PTR_ERR(link);
@@ -506,14 +569,60 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
 int tcx_link_get_fd_by_id(u32 id)
 {
 	struct tcx_link *link;
-	struct file *file;
-	int fd;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	link = tcx_link_get_by_id(id);
 	if (IS_ERR(link))
 		return PTR_ERR(link);
+	return tcx_link_new_fd(link);
+}
+
+/* Like upstream's BPF_LINK_GET_NEXT_ID; links not yet attached are skipped. */
+int tcx_link_get_next_id(u32 start_id, u32 *next_id)
+{
+	struct tcx_link *link;
+	int id = start_id + 1;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (start_id >= INT_MAX)
+		return -ENOENT;
+	spin_lock_bh(&tcx_link_idr_lock);
+	for (;;) {
+		link = idr_get_next(&tcx_link_idr, &id);
+		if (!link || refcount_read(&link->refcnt))
+			break;
+		id++;
+	}
+	spin_unlock_bh(&tcx_link_idr_lock);
+	if (!link)
+		return -ENOENT;
+	*next_id = id;
+	return 0;
+}
+
+/* Pin the link behind @args->link_fd at a bpffs path (see pin.c). */
+int tcx_link_pin_path(const struct tcx_pin_args *args)
+{
+	struct tcx_link *link;
+	int ret;
+
+	link = tcx_link_get_by_fd(args->link_fd);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	ret = tcx_pin_create(link, args->dirfd,
+			     u64_to_user_ptr(args->pathname));
+	tcx_link_put_sync(link);
+	return ret;
+}
+
+/* A new fd on @link; it takes over the caller's reference, even on error. */
+int tcx_link_new_fd(struct tcx_link *link)
+{
+	struct file *file;
+	int fd;
+
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		goto err_put;

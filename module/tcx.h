@@ -47,11 +47,28 @@ void tcx_hook_read_stats(const struct tcx_hook *hook,
 			 struct tcx_hook_stats *stats);
 
 /* link.c */
+struct tcx_pin;
 int tcx_link_init(void);
 void tcx_link_exit(void);
-int tcx_link_create(struct net *net, const struct tcx_link_create_args *args);
+int tcx_link_create(struct net *net, const struct tcx_link_create_args *args,
+		    struct task_struct *owner);
 int tcx_link_get_fd_by_id(u32 id);
+int tcx_link_get_next_id(u32 start_id, u32 *next_id);
+int tcx_link_pin_path(const struct tcx_pin_args *args);
+int tcx_link_new_fd(struct tcx_link *link);
+void tcx_link_get(struct tcx_link *link);
 void tcx_link_dev_gone(struct tcx_link *link, void *priv);
+struct tcx_pin *tcx_link_get_pin(const struct tcx_link *link);
+bool tcx_link_set_pin(struct tcx_link *link, struct tcx_pin *old,
+		      struct tcx_pin *new);
+
+/* pin.c */
+int tcx_pin_init(void);
+void tcx_pin_exit(void);
+int tcx_pin_create(struct tcx_link *link, int dirfd,
+		   const char __user *pathname);
+int tcx_pin_get_fd(int dirfd, const char __user *pathname);
+u32 tcx_pin_path(struct tcx_link *link, char *buf, u32 size);
 
 /* tcx_main.c */
 int tcx_copy_args(void *dst, size_t ksize, size_t min_size,

@@ -5,8 +5,8 @@
  *
  * This file is the module's front door: init/exit, the /dev/tcx misc
  * device and its ioctl dispatch, and the netdev notifier.  Everything an
- * ioctl does is done by tcx_dev.c (per-device state), mprog.c (the program
- * array) and link.c (link objects).
+ * ioctl does is done by dev.c (per-device state), mprog.c (the program
+ * array), link.c (link objects) and pin.c (their pins in bpffs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,6 +14,9 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/netdevice.h>
+#include <linux/cred.h>
+#include <linux/pid.h>
+#include <linux/sched/task.h>
 #include <linux/uaccess.h>
 #include <linux/tcx.h>
 #include <net/net_namespace.h>
@@ -59,19 +62,70 @@ static long tcx_ioctl_version(void __user *uarg)
 }
 
 /*
+ * Who an ioctl on /dev/tcx acts for: the calling task, or the task the file
+ * is bound to (TCX_IOC_BIND_TASK), whose credentials then stand in for the
+ * caller's for the length of the call.
+ */
+struct tcx_caller {
+	struct task_struct	*task;
+	struct net		*net;
+	const struct cred	*saved_cred;
+};
+
+static int tcx_caller_enter(struct file *file, struct tcx_caller *caller)
+{
+	struct pid *pid = READ_ONCE(file->private_data);
+	struct task_struct *task;
+	const struct cred *cred;
+	struct net *net = NULL;
+
+	if (!pid) {
+		caller->task = current;
+		caller->net = current->nsproxy->net_ns;
+		caller->saved_cred = NULL;
+		return 0;
+	}
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task)
+		return -ESRCH;
+	task_lock(task);
+	if (task->nsproxy)
+		net = get_net(task->nsproxy->net_ns);
+	task_unlock(task);
+	if (!net) {
+		put_task_struct(task);
+		return -ESRCH;
+	}
+	cred = get_task_cred(task);
+	caller->saved_cred = override_creds(cred);
+	put_cred(cred);
+	caller->task = task;
+	caller->net = net;
+	return 0;
+}
+
+static void tcx_caller_exit(struct tcx_caller *caller)
+{
+	if (!caller->saved_cred)
+		return;
+	revert_creds(caller->saved_cred);
+	put_net(caller->net);
+	put_task_struct(caller->task);
+}
+
+/*
  * Devices are named by ifindex in the caller's network namespace, and
  * managing them takes CAP_NET_ADMIN over that namespace, as for tc.
  */
-static struct net *tcx_caller_net(void)
+static struct net *tcx_caller_net(const struct tcx_caller *caller)
 {
-	struct net *net = current->nsproxy->net_ns;
-
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	if (!ns_capable(caller->net->user_ns, CAP_NET_ADMIN))
 		return ERR_PTR(-EPERM);
-	return net;
+	return caller->net;
 }
 
-static long tcx_ioctl_prog(void __user *uarg, bool attach)
+static long tcx_ioctl_prog(const struct tcx_caller *caller,
+			   void __user *uarg, bool attach)
 {
 	struct tcx_prog_args args;
 	struct net *net;
@@ -80,7 +134,7 @@ static long tcx_ioctl_prog(void __user *uarg, bool attach)
 	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
 	if (ret)
 		return ret;
-	net = tcx_caller_net();
+	net = tcx_caller_net(caller);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
 	if (attach)
@@ -88,7 +142,8 @@ static long tcx_ioctl_prog(void __user *uarg, bool attach)
 	return tcx_dev_prog_detach(net, &args);
 }
 
-static long tcx_ioctl_query(void __user *uarg)
+static long tcx_ioctl_query(const struct tcx_caller *caller,
+			    void __user *uarg)
 {
 	struct tcx_query_args args;
 	struct net *net;
@@ -97,13 +152,14 @@ static long tcx_ioctl_query(void __user *uarg)
 	ret = tcx_copy_args(&args, sizeof(args), TCX_QUERY_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	net = tcx_caller_net();
+	net = tcx_caller_net(caller);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
 	return tcx_dev_query(net, &args, uarg);
 }
 
-static long tcx_ioctl_link_create(void __user *uarg)
+static long tcx_ioctl_link_create(const struct tcx_caller *caller,
+				  void __user *uarg)
 {
 	struct tcx_link_create_args args;
 	struct net *net;
@@ -112,10 +168,10 @@ static long tcx_ioctl_link_create(void __user *uarg)
 	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
 	if (ret)
 		return ret;
-	net = tcx_caller_net();
+	net = tcx_caller_net(caller);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
-	return tcx_link_create(net, &args);
+	return tcx_link_create(net, &args, caller->task);
 }
 
 static long tcx_ioctl_link_get_fd_by_id(void __user *uarg)
@@ -131,6 +187,140 @@ static long tcx_ioctl_link_get_fd_by_id(void __user *uarg)
 	return tcx_link_get_fd_by_id(args.id);
 }
 
+static long tcx_ioctl_link_get_next_id(void __user *uarg)
+{
+	struct tcx_link_next_id_args args;
+	int ret;
+
+	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
+	if (ret)
+		return ret;
+	if (args.flags)
+		return -EINVAL;
+	ret = tcx_link_get_next_id(args.start_id, &args.next_id);
+	if (ret)
+		return ret;
+	if (put_user(args.next_id, (u32 __user *)(uarg +
+		     offsetof(struct tcx_link_next_id_args, next_id))))
+		return -EFAULT;
+	return 0;
+}
+
+static long tcx_ioctl_pin(void __user *uarg, bool create)
+{
+	struct tcx_pin_args args;
+	int ret;
+
+	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
+	if (ret)
+		return ret;
+	if (args.flags || (!create && args.link_fd))
+		return -EINVAL;
+	if (create)
+		return tcx_link_pin_path(&args);
+	return tcx_pin_get_fd(args.dirfd, u64_to_user_ptr(args.pathname));
+}
+
+/*
+ * What ptrace would ask, less the LSM and dumpable checks that a module
+ * cannot reach: acting for a task must not give more than the caller has.
+ */
+static bool tcx_may_act_for(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = (cred->user_ns == tcred->user_ns &&
+	      uid_eq(cred->uid, tcred->euid) &&
+	      uid_eq(cred->uid, tcred->suid) &&
+	      uid_eq(cred->uid, tcred->uid) &&
+	      gid_eq(cred->gid, tcred->egid) &&
+	      gid_eq(cred->gid, tcred->sgid) &&
+	      gid_eq(cred->gid, tcred->gid) &&
+	      cap_issubset(tcred->cap_permitted, cred->cap_permitted)) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+}
+
+static long tcx_ioctl_bind_task(struct file *file, void __user *uarg)
+{
+	struct task_struct *task;
+	struct tcx_task_args args;
+	struct pid *pid;
+	int ret;
+
+	ret = tcx_copy_args(&args, sizeof(args), sizeof(args), uarg);
+	if (ret)
+		return ret;
+	if (args.flags || !args.pid)
+		return -EINVAL;
+	pid = find_get_pid(args.pid);
+	if (!pid)
+		return -ESRCH;
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task) {
+		ret = -ESRCH;
+		goto err_pid;
+	}
+	ret = tcx_may_act_for(task) ? 0 : -EPERM;
+	put_task_struct(task);
+	if (ret)
+		goto err_pid;
+	if (cmpxchg(&file->private_data, NULL, pid)) {
+		ret = -EBUSY;
+		goto err_pid;
+	}
+	return 0;
+
+err_pid:
+	put_pid(pid);
+	return ret;
+}
+
+static long tcx_ioctl_caller(struct file *file, unsigned int nr,
+			     void __user *uarg)
+{
+	struct tcx_caller caller;
+	long ret;
+
+	ret = tcx_caller_enter(file, &caller);
+	if (ret)
+		return ret;
+	switch (nr) {
+	case _IOC_NR(TCX_IOC_PROG_ATTACH):
+		ret = tcx_ioctl_prog(&caller, uarg, true);
+		break;
+	case _IOC_NR(TCX_IOC_PROG_DETACH):
+		ret = tcx_ioctl_prog(&caller, uarg, false);
+		break;
+	case _IOC_NR(TCX_IOC_QUERY):
+		ret = tcx_ioctl_query(&caller, uarg);
+		break;
+	case _IOC_NR(TCX_IOC_LINK_CREATE):
+		ret = tcx_ioctl_link_create(&caller, uarg);
+		break;
+	case _IOC_NR(TCX_IOC_LINK_GET_FD_BY_ID):
+		ret = tcx_ioctl_link_get_fd_by_id(uarg);
+		break;
+	case _IOC_NR(TCX_IOC_LINK_GET_NEXT_ID):
+		ret = tcx_ioctl_link_get_next_id(uarg);
+		break;
+	case _IOC_NR(TCX_IOC_LINK_PIN_PATH):
+		ret = tcx_ioctl_pin(uarg, true);
+		break;
+	case _IOC_NR(TCX_IOC_LINK_GET_FD_BY_PIN):
+		ret = tcx_ioctl_pin(uarg, false);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	tcx_caller_exit(&caller);
+	return ret;
+}
+
 static long tcx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -142,29 +332,30 @@ static long tcx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(TCX_IOC_VERSION):
 		return tcx_ioctl_version(uarg);
-	case _IOC_NR(TCX_IOC_PROG_ATTACH):
-		return tcx_ioctl_prog(uarg, true);
-	case _IOC_NR(TCX_IOC_PROG_DETACH):
-		return tcx_ioctl_prog(uarg, false);
-	case _IOC_NR(TCX_IOC_QUERY):
-		return tcx_ioctl_query(uarg);
-	case _IOC_NR(TCX_IOC_LINK_CREATE):
-		return tcx_ioctl_link_create(uarg);
-	case _IOC_NR(TCX_IOC_LINK_GET_FD_BY_ID):
-		return tcx_ioctl_link_get_fd_by_id(uarg);
+	case _IOC_NR(TCX_IOC_BIND_TASK):
+		return tcx_ioctl_bind_task(file, uarg);
 	default:
-		return -ENOTTY;
+		return tcx_ioctl_caller(file, _IOC_NR(cmd), uarg);
 	}
 }
 
 static int tcx_open(struct inode *inode, struct file *file)
 {
+	/* misc_open() left the miscdevice here: ours holds the bound task. */
+	file->private_data = NULL;
 	return nonseekable_open(inode, file);
+}
+
+static int tcx_release(struct inode *inode, struct file *file)
+{
+	put_pid(file->private_data);
+	return 0;
 }
 
 static const struct file_operations tcx_fops = {
 	.owner		= THIS_MODULE,
 	.open		= tcx_open,
+	.release	= tcx_release,
 	.unlocked_ioctl	= tcx_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,
@@ -203,9 +394,12 @@ static int __init tcx_init(void)
 	ret = tcx_link_init();
 	if (ret)
 		return ret;
-	ret = register_netdevice_notifier(&tcx_netdev_notifier);
+	ret = tcx_pin_init();
 	if (ret)
 		goto err_link;
+	ret = register_netdevice_notifier(&tcx_netdev_notifier);
+	if (ret)
+		goto err_pin;
 	ret = misc_register(&tcx_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", TCX_DEVICE_NAME, ret);
@@ -216,6 +410,8 @@ static int __init tcx_init(void)
 
 err_notifier:
 	unregister_netdevice_notifier(&tcx_netdev_notifier);
+err_pin:
+	tcx_pin_exit();
 err_link:
 	tcx_link_exit();
 	return ret;
@@ -226,6 +422,7 @@ static void __exit tcx_exit(void)
 {
 	misc_deregister(&tcx_miscdev);
 	unregister_netdevice_notifier(&tcx_netdev_notifier);
+	tcx_pin_exit();
 	tcx_link_exit();
 }
 

@@ -162,6 +162,51 @@ struct tcx_link_id_args {
 };
 
 /*
+ * TCX_IOC_LINK_GET_NEXT_ID: the smallest id of a link above start_id, as
+ * upstream's BPF_LINK_GET_NEXT_ID (CAP_SYS_ADMIN; ENOENT past the last).
+ */
+struct tcx_link_next_id_args {
+	__u32	size;
+	__u32	start_id;
+	__u32	next_id;		/* out */
+	__u32	flags;			/* must be zero */
+};
+
+/*
+ * TCX_IOC_LINK_PIN_PATH: pin link_fd's link at a path in bpffs, resolved
+ * against dirfd as openat() does.  The pin is a symlink to "tcx-link:<id>":
+ * removing it, by any means, unpins the link, as removing a bpffs pin does
+ * upstream.  A link has at most one such pin (EBUSY).
+ * TCX_IOC_LINK_GET_FD_BY_PIN: a new fd (O_CLOEXEC) for the link pinned at
+ * that path (link_fd unused, 0); ENXIO when the path is not a tcx pin.
+ */
+struct tcx_pin_args {
+	__u32	size;
+	__u32	link_fd;
+	__s32	dirfd;			/* AT_FDCWD or a directory fd */
+	__u32	flags;			/* must be zero */
+	__aligned_u64 pathname;		/* NUL-terminated */
+};
+
+/* The pin's symlink points at TCX_PIN_TARGET_PREFIX "<link id>". */
+#define TCX_PIN_TARGET_PREFIX	"tcx-link:"
+
+/*
+ * TCX_IOC_BIND_TASK: from now on the ioctls on this /dev/tcx file act for
+ * the task with this pid (of the caller's pid namespace): with its
+ * credentials, in its network namespace, and with it as the owner of new
+ * links.  For a supervisor that serves the calls of other processes with
+ * their rights, not its own.  The caller must be able to ptrace the task:
+ * CAP_SYS_PTRACE over its user namespace, or the same user and group with
+ * at least its capabilities (EPERM).  Once per file (EBUSY).
+ */
+struct tcx_task_args {
+	__u32	size;
+	__u32	pid;
+	__u32	flags;			/* must be zero */
+};
+
+/*
  * TCX_IOC_LINK_UPDATE, on a link fd: swap the link's program in place.
  * With TCX_F_REPLACE, only if the current program is old_prog_fd's (EPERM).
  */
@@ -191,6 +236,14 @@ struct tcx_link_info {
 	__u32	owner_uid;		/* creator, in the caller's user ns */
 	char	owner_comm[TCX_COMM_LEN];
 	char	tag[TCX_TAG_LEN];
+	/*
+	 * in: a buffer for the path of the link's bpffs pin, or 0; out: the
+	 * size of that path with its NUL (0 if none), as snprintf() counts:
+	 * a smaller buffer gets what fits, NUL-terminated.
+	 */
+	__aligned_u64 pin_path;
+	__u32	pin_path_size;
+	__u32	__reserved;
 };
 
 #define TCX_IOC_MAGIC		0xC7
@@ -201,6 +254,10 @@ struct tcx_link_info {
 #define TCX_IOC_QUERY		_IOWR(TCX_IOC_MAGIC, 0x03, struct tcx_query_args)
 #define TCX_IOC_LINK_CREATE	_IOW(TCX_IOC_MAGIC, 0x04, struct tcx_link_create_args)
 #define TCX_IOC_LINK_GET_FD_BY_ID _IOW(TCX_IOC_MAGIC, 0x05, struct tcx_link_id_args)
+#define TCX_IOC_LINK_GET_NEXT_ID _IOWR(TCX_IOC_MAGIC, 0x06, struct tcx_link_next_id_args)
+#define TCX_IOC_LINK_PIN_PATH	_IOW(TCX_IOC_MAGIC, 0x07, struct tcx_pin_args)
+#define TCX_IOC_LINK_GET_FD_BY_PIN _IOW(TCX_IOC_MAGIC, 0x08, struct tcx_pin_args)
+#define TCX_IOC_BIND_TASK	_IOW(TCX_IOC_MAGIC, 0x09, struct tcx_task_args)
 
 /* On a link fd. */
 #define TCX_IOC_LINK_UPDATE	_IOW(TCX_IOC_MAGIC, 0x10, struct tcx_link_update_args)
