@@ -359,15 +359,11 @@ TEST_F(links, invalid)
 	ASSERT_CREATE_FAILS(-ENOENT, fd1, .flags = TCX_F_BEFORE | TCX_F_AFTER,
 			    .relative_fd = fd2);
 	ASSERT_CREATE_FAILS(-ENOENT, fd1, .flags = TCX_F_BEFORE, .relative_fd = fd1);
-	/*
-	 * Upstream: EINVAL, since that program exists.  A module can only
-	 * resolve the ids of programs on the hook (bpf_prog_by_id is not
-	 * exported), so an id that is not there is ENOENT.
-	 */
-	ASSERT_CREATE_FAILS(-TCX_ERR_ID_OFF_HOOK, fd1, .flags = TCX_F_ID,
+	/* EINVAL: that program exists, if not on this hook. */
+	ASSERT_CREATE_FAILS(-EINVAL, fd1, .flags = TCX_F_ID,
 			    .relative_id = self->id[2]);
 	/* Upstream finds program 42 if some process holds one. */
-	ASSERT_CREATE_FAILS(tcx_prog_id_alive(42) ? -TCX_ERR_ID_OFF_HOOK : -ENOENT,
+	ASSERT_CREATE_FAILS(tcx_prog_id_alive(42) ? -EINVAL : -ENOENT,
 			    fd1, .flags = TCX_F_ID, .relative_id = 42);
 	ASSERT_CREATE_FAILS(-EINVAL, fd1, .flags = TCX_F_BEFORE | TCX_F_LINK,
 			    .relative_fd = fd1);

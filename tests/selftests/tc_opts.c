@@ -362,7 +362,7 @@ TEST_F(tc_opts, invalid)
 	ASSERT_EQ(-ENOENT, ATTACH(FD(1), .flags = TCX_F_BEFORE | TCX_F_AFTER,
 				  .relative_fd = FD(2)));
 	ASSERT_EMPTY();
-	ASSERT_EQ(-TCX_ERR_ID_OFF_HOOK, ATTACH(FD(1), .flags = TCX_F_ID,
+	ASSERT_EQ(-EINVAL, ATTACH(FD(1), .flags = TCX_F_ID,
 					       .relative_id = ID(2)));
 	ASSERT_EMPTY();
 	ASSERT_EQ(-ENOENT, ATTACH(FD(1), .flags = TCX_F_BEFORE,

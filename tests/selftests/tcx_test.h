@@ -75,14 +75,6 @@ static inline bool tcx_test_has_stats(const struct tcx_query *q)
 }
 
 /*
- * TCX_F_ID alone, naming a program that exists but is not on the hook:
- * upstream finds the program and refuses a relative object without a
- * position (EINVAL); tcx.ko can only resolve ids among the programs on its
- * hooks (bpf_prog_by_id is not exported to modules) and says ENOENT.
- */
-#define TCX_ERR_ID_OFF_HOOK	(tcx_test_native() ? EINVAL : ENOENT)
-
-/*
  * tcx_link_info.flags as the backend reports them: native tcx knows no
  * owner and no tag, and says so.
  */

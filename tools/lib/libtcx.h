@@ -143,10 +143,11 @@ struct tcx_opts {
  *   -EEXIST	the program is already on this hook (it may be on the other
  *		direction or on other devices);
  *   -ENOENT	the relative object (or id) or the program to replace is not
- *		on this hook.  tcx.ko resolves program ids among the programs
- *		on the hook only, so an id that is not there is -ENOENT even
- *		where upstream (the native backend), which finds it
- *		elsewhere, says -EINVAL;
+ *		on this hook.  A relative program id names a program
+ *		anywhere, as upstream; with the module, only for callers that
+ *		may open programs by id (CAP_SYS_ADMIN): for others an id of
+ *		a program that is not on the hook is -ENOENT (upstream:
+ *		-EINVAL);
  *   -EBUSY	the program to replace belongs to a link;
  *   -ERANGE	the hook holds TCX_MAX_PROGS (63) programs already (REPLACE
  *		still works); TCX_F_BEFORE and TCX_F_AFTER together; REPLACE

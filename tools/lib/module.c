@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 
 #include "libtcx.h"
 #include "libtcx_internal.h"
@@ -65,14 +67,51 @@ static int tcx_link_ioctl(int link_fd, unsigned long cmd, void *arg)
 	return errno == ENOTTY ? -EINVAL : -errno;
 }
 
+/*
+ * tcx.ko finds a relative program by id only among the programs on the
+ * hook; upstream finds it anywhere (bpf_prog_by_id()), which decides some
+ * outcomes (a replace with a relative id elsewhere succeeds).  Where the
+ * caller may open programs by id (CAP_SYS_ADMIN), hand the module an fd of
+ * the program instead.  Returns that fd, to close, or -1.
+ */
+static int module_relative_fd(__u32 *flags, __u32 *relative)
+{
+	union bpf_attr attr;
+	long fd;
+
+	if ((*flags & (TCX_F_ID | TCX_F_LINK)) != TCX_F_ID || !*relative)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = *relative;
+	fd = syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	if (fd < 0)
+		return -1;
+	*flags &= ~TCX_F_ID;
+	*relative = fd;
+	return fd;
+}
+
+static int module_prog(unsigned long cmd, const struct tcx_prog_args *args)
+{
+	struct tcx_prog_args copy = *args;
+	int rel, ret, err = errno;
+
+	rel = module_relative_fd(&copy.flags, &copy.relative_fd);
+	ret = tcx_ioctl(cmd, &copy);
+	if (rel >= 0)
+		close(rel);
+	errno = err;
+	return ret;
+}
+
 static int module_prog_attach(const struct tcx_prog_args *args)
 {
-	return tcx_ioctl(TCX_IOC_PROG_ATTACH, (void *)args);
+	return module_prog(TCX_IOC_PROG_ATTACH, args);
 }
 
 static int module_prog_detach(const struct tcx_prog_args *args)
 {
-	return tcx_ioctl(TCX_IOC_PROG_DETACH, (void *)args);
+	return module_prog(TCX_IOC_PROG_DETACH, args);
 }
 
 static int module_query(struct tcx_query_args *args)
@@ -82,7 +121,15 @@ static int module_query(struct tcx_query_args *args)
 
 static int module_link_create(const struct tcx_link_create_args *args)
 {
-	return tcx_ioctl(TCX_IOC_LINK_CREATE, (void *)args);
+	struct tcx_link_create_args copy = *args;
+	int rel, ret, err = errno;
+
+	rel = module_relative_fd(&copy.flags, &copy.relative_fd);
+	ret = tcx_ioctl(TCX_IOC_LINK_CREATE, &copy);
+	if (rel >= 0)
+		close(rel);
+	errno = err;
+	return ret;
 }
 
 static int module_link_update(int link_fd,
