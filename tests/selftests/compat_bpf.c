@@ -555,6 +555,53 @@ TEST_F(compat, pin)
 	rmdir(PIN_DIR);
 }
 
+/* The path of tcxctl, next to this binary's folder (build/ctl). */
+static int tcxctl_path(char *buf, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(buf, len, "%s/../ctl/tcxctl", self);
+	return access(buf, X_OK) ? -errno : 0;
+}
+
+/* tcxctl shows where a link is pinned, and unpins it by removing the path. */
+TEST_F(compat, pin_tcxctl)
+{
+	const char *path = PIN_DIR "/ctl";
+	char tcxctl[PATH_MAX + 32];
+	struct bpf_link_info info;
+	int link;
+
+	if (kernel_native())
+		SKIP(return, "tcxctl on native tcx unpins its own pins only");
+	ASSERT_EQ(tcxctl_path(tcxctl, sizeof(tcxctl)), 0);
+	mkdir(PIN_DIR, 0700);
+	unlink(path);
+	link = link_create(LO_IFINDEX, BPF_TCX_EGRESS, self->p1, 0, 0);
+	ASSERT_GT(link, 0);
+	ASSERT_EQ(link_info(link, &info), 0);
+	ASSERT_EQ(obj_pin(link, path), 0);
+	close(link);
+
+	EXPECT_EQ(tcx_run("%s -j link show | grep -q '\"pin_path\": *\"%s\"'",
+			  tcxctl, path), 0);
+	EXPECT_EQ(tcx_run("%s show dev lo | grep -q ' %s$'", tcxctl, path), 0);
+	/* The id bpf() shows names the link for tcxctl too. */
+	ASSERT_EQ(tcx_run("%s link unpin id %u", tcxctl, info.id), 0);
+	EXPECT_NE(access(path, F_OK), 0);
+	EXPECT_EQ(count_settles(LO_IFINDEX, BPF_TCX_EGRESS, 0), 0);
+	rmdir(PIN_DIR);
+}
+
 /*
  * The caller's rights, not the layer's: without CAP_NET_ADMIN a query is
  * refused everywhere.  Attaching takes no capability upstream (the program

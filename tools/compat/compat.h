@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <linux/tcx.h>
 
 /* bpf() commands that can concern tcx. */
 enum {
@@ -52,12 +53,8 @@ enum {
 #define TCX_BPF_ATTR_SIZE	152
 #define TCX_BPF_LINK_INFO_SIZE	64
 
-/*
- * tcx-dkms link ids as bpf() shows them: the module's id plus this base.
- * The kernel's own link ids stay below INT_MAX, so the two never collide
- * and a bpf() call on a kernel link is never taken for ours.
- */
-#define TCX_COMPAT_LINK_ID_BASE	0x80000000U
+/* tcx-dkms link ids as bpf() shows them (see <linux/tcx.h>). */
+#define TCX_COMPAT_LINK_ID_BASE	TCX_BPF_LINK_ID_BASE
 
 /* BPF_PROG_ATTACH, BPF_PROG_DETACH */
 struct tcx_bpf_attach_attr {

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -26,6 +27,7 @@ struct link_meta {
 	struct tcx_link_info info;
 	char comm[TCX_COMM_LEN + 1];
 	char tag[TCX_TAG_LEN + 1];
+	char pin_path[PATH_MAX];	/* "" when not pinned at a path */
 };
 
 static void get_prog_meta(__u32 id, struct prog_meta *m)
@@ -53,6 +55,9 @@ static void fill_link_meta(int fd, struct link_meta *m)
 	memset(m, 0, sizeof(*m));
 	if (tcx_link_get_info(fd, &m->info))
 		return;
+	if (tcx_link_pin_path(fd, m->pin_path, sizeof(m->pin_path)) < 0 ||
+	    !(m->info.flags & TCX_LINK_F_PINNED))
+		m->pin_path[0] = '\0';
 	m->found = true;
 	memcpy(m->comm, m->info.owner_comm, TCX_COMM_LEN);
 	memcpy(m->tag, m->info.tag, TCX_TAG_LEN);
@@ -167,6 +172,9 @@ static void json_hook(struct json_object *arr, const struct dev *dev,
 		json_object_object_add(p, "pinned",
 				       json_object_new_boolean(lm.info.flags &
 							       TCX_LINK_F_PINNED));
+		json_object_object_add(p, "pin_path", lm.pin_path[0] ?
+				       json_object_new_string(lm.pin_path) :
+				       NULL);
 		json_object_array_add(progs, p);
 	}
 	json_object_object_add(o, "progs", progs);
@@ -213,7 +221,7 @@ static void text_hook(const struct dev *dev, enum tcx_dir dir,
 		printf("  %-4u %-8u %-16s %-17s %-8s %-22s %-16s %s\n", i,
 		       st->prog_ids[i], pm.name[0] ? pm.name : "-", pm.tag, id,
 		       owner_text(&lm), tag_text(&lm),
-		       !lm.found ? "-" :
+		       !lm.found ? "-" : lm.pin_path[0] ? lm.pin_path :
 		       lm.info.flags & TCX_LINK_F_PINNED ? "yes" : "no");
 	}
 }
@@ -324,6 +332,8 @@ static struct json_object *json_link(const struct link_meta *m)
 	json_object_object_add(o, "pinned",
 			       json_object_new_boolean(li->flags &
 						       TCX_LINK_F_PINNED));
+	json_object_object_add(o, "pin_path", m->pin_path[0] ?
+			       json_object_new_string(m->pin_path) : NULL);
 	json_object_object_add(o, "owner", json_owner(m));
 	return o;
 }
@@ -342,7 +352,10 @@ static void text_link(const struct link_meta *m)
 		printf("dev %s (ifindex %u) %s  attached",
 		       if_indextoname(li->ifindex, name) ? name : "?",
 		       li->ifindex, dir_name(li->direction));
-	printf("%s\n", li->flags & TCX_LINK_F_PINNED ? "  pinned" : "");
+	if (m->pin_path[0])
+		printf("  pinned %s\n", m->pin_path);
+	else
+		printf("%s\n", li->flags & TCX_LINK_F_PINNED ? "  pinned" : "");
 	if (li->flags & TCX_LINK_F_NO_OWNER)
 		printf("\towner n/a");
 	else

@@ -68,18 +68,19 @@ static int backend_choose(void)
 		return -EINVAL;
 	}
 
+	/*
+	 * tcx.ko builds only for kernels without tcx: where /dev/tcx exists it
+	 * is what this host uses.  Asking bpf() first would be fooled by
+	 * tcx-compat, which answers bpf() for tcx from the same module.
+	 */
+	if (!access("/dev/" TCX_DEVICE_NAME, F_OK))
+		return TCX_BACKEND_MODULE;
 	native = tcx_native_probe();
 	if (native > 0)
 		return TCX_BACKEND_NATIVE;
 	if (!native)
 		return TCX_BACKEND_MODULE;
-	/*
-	 * The probe itself was refused (EPERM without CAP_NET_ADMIN, or bpf()
-	 * filtered): an existing /dev/tcx says tcx-dkms is what this host
-	 * uses, and otherwise the kernel's own errors are the useful ones.
-	 */
-	if (!access("/dev/" TCX_DEVICE_NAME, F_OK))
-		return TCX_BACKEND_MODULE;
+	/* Refused (no CAP_NET_ADMIN): the kernel's own errors are useful. */
 	return TCX_BACKEND_NATIVE;
 }
 
@@ -352,4 +353,17 @@ int tcx_link_get_info_len(int link_fd, struct tcx_link_info *info,
 	memset(info, 0, info_len);
 	info->size = info_len;
 	return libtcx_err(ops->link_get_info(link_fd, info));
+}
+
+int tcx_link_pin_path(int link_fd, char *buf, size_t size)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!buf && size)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_pin_path(link_fd, buf, size));
 }

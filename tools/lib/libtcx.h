@@ -6,12 +6,12 @@
  * The calls mirror libbpf's bpf_prog_attach_opts(), bpf_prog_detach_opts()
  * and bpf_prog_query_opts() for BPF_TCX_INGRESS/BPF_TCX_EGRESS on Linux 6.6.
  *
- * Backends.  On first use libtcx asks the kernel whether it has tcx itself
- * (BPF_PROG_QUERY for BPF_TCX_INGRESS on lo).  If so, every call is a bpf()
- * call to the kernel's own tcx ("native", Linux 6.6 and later); otherwise
- * it goes through /dev/tcx to the tcx-dkms module ("module", e.g. on 6.1).
- * When the probe itself is refused (no CAP_NET_ADMIN), the module is chosen
- * if /dev/tcx exists, native otherwise.  The environment variable
+ * Backends.  Where /dev/tcx exists (tcx-dkms is loaded: it builds only for
+ * kernels without tcx), every call goes through it to the module
+ * ("module", e.g. on 6.1).  Otherwise libtcx asks the kernel whether it has
+ * tcx itself (BPF_PROG_QUERY for BPF_TCX_INGRESS on lo) and then uses
+ * bpf() ("native", Linux 6.6 and later); when that probe is refused (no
+ * CAP_NET_ADMIN), native too, whose errors then say why.  The variable
  * TCX_BACKEND=module or TCX_BACKEND=native forces one (any other non-empty
  * value makes every call fail with -EINVAL).  The choice is made once per
  * process; tcx_backend() tells which.
@@ -266,7 +266,9 @@ LIBTCX_API int tcx_link_detach(int link_fd);
 
 /*
  * tcx_link_pin, tcx_link_unpin - make the link outlive its fds (found again
- * with tcx_link_get_fd_by_id()), or end that.  Both are idempotent.  On
+ * with tcx_link_get_fd_by_id()), or end that.  Both are idempotent.  With
+ * the module, unpinning a link pinned at a bpffs path (BPF_OBJ_PIN through
+ * tcx-compat) removes that path, which is what ends such a pin.  On
  * native tcx the pin is a bpffs file, TCX_NATIVE_PIN_DIR "/link-<id>":
  * removing it by hand unpins too.
  */
@@ -275,6 +277,8 @@ LIBTCX_API int tcx_link_unpin(int link_fd);
 
 /*
  * tcx_link_get_fd_by_id - a new fd (O_CLOEXEC) for a live link
+ * With the module, the id bpf() shows through tcx-compat
+ * (TCX_BPF_LINK_ID_BASE + id) names the same link.
  * Errors: -ENOENT (no such tcx link, or id 0; on native, the id of a link
  * of another kind too), -EPERM (not CAP_SYS_ADMIN).
  */
@@ -286,6 +290,7 @@ LIBTCX_API int tcx_link_get_fd_by_id(__u32 id);
  * Fills *info (struct tcx_link_info of <linux/tcx.h>).  info_len is the
  * caller's sizeof(*info), so that a caller built against an older header
  * gets only the fields it knows; use the tcx_link_get_info() wrapper.
+ * pin_path and pin_path_size are left 0: see tcx_link_pin_path().
  *
  * Native tcx records neither owner nor tag: owner_pid, owner_uid,
  * owner_comm and tag are then zero and flags has TCX_LINK_F_NO_OWNER and
@@ -300,6 +305,15 @@ static inline int tcx_link_get_info(int link_fd, struct tcx_link_info *info)
 {
 	return tcx_link_get_info_len(link_fd, info, sizeof(*info));
 }
+
+/*
+ * tcx_link_pin_path - where the link is pinned in bpffs
+ * Copies the path (NUL-terminated, truncated to size) into buf and returns
+ * its size with the NUL, as snprintf() counts; 0 (and "") when the link has
+ * no such pin.  With the module: the path of BPF_OBJ_PIN through tcx-compat
+ * or of TCX_IOC_LINK_PIN_PATH; on native: libtcx's own pin only.
+ */
+LIBTCX_API int tcx_link_pin_path(int link_fd, char *buf, size_t size);
 
 /*
  * tcx_link_info.flags that only libtcx sets, when its backend does not know

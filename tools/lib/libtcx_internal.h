@@ -35,6 +35,8 @@ struct tcx_ops {
 	int (*link_get_fd_by_id)(__u32 id);
 	/* info is zeroed and info->size is the caller's struct size. */
 	int (*link_get_info)(int link_fd, struct tcx_link_info *info);
+	/* As tcx_link_pin_path(). */
+	int (*link_pin_path)(int link_fd, char *buf, size_t size);
 	/* TCX_QUERY_NO_*: what query cannot report on this backend. */
 	__u32 query_unavailable;
 };

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 
@@ -148,8 +150,39 @@ static int module_link_pin(int link_fd)
 	return tcx_link_ioctl(link_fd, TCX_IOC_LINK_PIN, NULL);
 }
 
+/*
+ * A pin at a bpffs path (TCX_IOC_LINK_PIN_PATH, BPF_OBJ_PIN through the
+ * compatibility layer) ends when the path goes, as upstream's: remove it.
+ * Otherwise end the module's own pin.
+ */
+static int module_link_pin_path(int link_fd, char *buf, size_t size)
+{
+	struct tcx_link_info info;
+	int ret;
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.pin_path = (__u64)(unsigned long)buf;
+	info.pin_path_size = size > UINT32_MAX ? UINT32_MAX : size;
+	ret = tcx_link_ioctl(link_fd, TCX_IOC_LINK_INFO, &info);
+	if (ret)
+		return ret;
+	/* A module that predates pin paths leaves the size at 0. */
+	if (!info.pin_path_size && size)
+		buf[0] = '\0';
+	return info.pin_path_size;
+}
+
 static int module_link_unpin(int link_fd)
 {
+	char path[PATH_MAX];
+	int ret;
+
+	ret = module_link_pin_path(link_fd, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	if (ret > 0 && (size_t)ret <= sizeof(path))
+		return unlink(path) ? -errno : 0;
 	return tcx_link_ioctl(link_fd, TCX_IOC_LINK_UNPIN, NULL);
 }
 
@@ -159,7 +192,8 @@ static int module_link_get_fd_by_id(__u32 id)
 
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
-	args.id = id;
+	/* bpf() shows the module's link N as TCX_BPF_LINK_ID_BASE + N. */
+	args.id = id > TCX_BPF_LINK_ID_BASE ? id - TCX_BPF_LINK_ID_BASE : id;
 	return tcx_ioctl(TCX_IOC_LINK_GET_FD_BY_ID, &args);
 }
 
@@ -180,6 +214,7 @@ const struct tcx_ops tcx_module_ops = {
 	.link_unpin		= module_link_unpin,
 	.link_get_fd_by_id	= module_link_get_fd_by_id,
 	.link_get_info		= module_link_get_info,
+	.link_pin_path		= module_link_pin_path,
 	.query_unavailable	= 0,
 };
 

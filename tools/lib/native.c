@@ -388,6 +388,30 @@ static int native_link_get_info(int link_fd, struct tcx_link_info *info)
 	return 0;
 }
 
+/* Only libtcx's own pin is known: bpffs does not say where a link is. */
+static int native_link_pin_path(int link_fd, char *buf, size_t size)
+{
+	struct native_link_info info;
+	char path[64];
+	struct stat st;
+	int ret;
+
+	ret = native_link_info(link_fd, &info);
+	if (ret)
+		return ret;
+	ret = pin_path(path, sizeof(path), info.id);
+	if (ret)
+		return ret;
+	if (stat(path, &st)) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	if (size)
+		snprintf(buf, size, "%s", path);
+	return strlen(path) + 1;
+}
+
 const struct tcx_ops tcx_native_ops = {
 	.prog_attach		= native_prog_attach,
 	.prog_detach		= native_prog_detach,
@@ -399,5 +423,6 @@ const struct tcx_ops tcx_native_ops = {
 	.link_unpin		= native_link_unpin,
 	.link_get_fd_by_id	= native_link_get_fd_by_id,
 	.link_get_info		= native_link_get_info,
+	.link_pin_path		= native_link_pin_path,
 	.query_unavailable	= TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS,
 };
