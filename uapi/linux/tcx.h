@@ -188,6 +188,13 @@ struct tcx_pin_args {
 	__aligned_u64 pathname;		/* NUL-terminated */
 };
 
+/*
+ * Through bpf() (the compatibility layer), link N of the module has the id
+ * TCX_BPF_LINK_ID_BASE + N: the kernel's own link ids stay below INT_MAX,
+ * so the two never collide.
+ */
+#define TCX_BPF_LINK_ID_BASE	0x80000000U
+
 /* The pin's symlink points at TCX_PIN_TARGET_PREFIX "<link id>". */
 #define TCX_PIN_TARGET_PREFIX	"tcx-link:"
 
