@@ -6,8 +6,9 @@
 #   make dkms-install [KVER=]   tcx.ko via DKMS into /lib/modules/KVER/updates/dkms
 #   make dkms-remove            tcx out of DKMS and /usr/src, for every kernel
 #   make install [PREFIX=/usr/local] [DESTDIR=]
-#                               tcxctl, libtcx, headers, tcx.pc, man pages,
-#                               bash completion, udev rule, examples
+#                               tcxctl, libtcx, headers, tcx.pc, tcx-compat,
+#                               libtcx-compat.so, man pages, bash
+#                               completion, udev rule, examples
 #   make deb                    tcx-dkms, tcxctl, libtcx1, libtcx-dev in build/deb
 #   make check-packaging        all of the above, checked on this host and in the VM
 #
@@ -54,6 +55,8 @@ install: tools
 	$(MAKE) -C tools/ctl O=$(BUILD)/ctl LIBTCX_DIR=$(BUILD)/lib DESTDIR=$(DESTDIR) \
 		PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) \
 		COMPLETIONDIR=$(COMPLETIONDIR) install
+	$(MAKE) -C tools/compat O=$(BUILD)/compat DESTDIR=$(DESTDIR) \
+		PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) MANDIR=$(MANDIR) install
 	$(INSTALL) -D -m 0644 data/60-tcx.rules $(DESTDIR)$(UDEVRULESDIR)/60-tcx.rules
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples \
 		data/tcx.conf data/61-tcx-group.rules
