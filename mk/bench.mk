@@ -7,6 +7,8 @@
 #                   in one VM boot (12-15 minutes; not part of check).
 #                   Table on stdout, CSV and plot in build/bench, the
 #                   latest table in bench/RESULTS.md.  See bench/run.
+#                   Then the cost of a bpf() call under the compatibility
+#                   layer (bench/compat, 2 minutes).
 
 PUBLIC		+= bench
 
@@ -17,5 +19,6 @@ bench: module tools
 	scripts/deps.sh bench
 	$(MAKE) -C bench O=$(BUILD)/bench BPF_DIR=$(BUILD)/bpf LIBTCX_DIR=$(BUILD)/lib
 	bench/run
+	bench/compat
 
 endif

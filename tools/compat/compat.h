@@ -141,11 +141,19 @@ struct tcx_bpf_link_info {
  */
 struct tcx_compat_caller;
 
+/* One piece of what a call writes back into the caller's memory. */
+struct tcx_compat_iov {
+	__u64		addr;
+	const void	*buf;
+	size_t		len;
+};
+
 struct tcx_compat_ops {
 	int	(*read)(struct tcx_compat_caller *c, __u64 addr, void *buf,
 			size_t len);
-	int	(*write)(struct tcx_compat_caller *c, __u64 addr,
-			 const void *buf, size_t len);
+	/* In order, stopping at the first fault, as copy_to_user()s do. */
+	int	(*write)(struct tcx_compat_caller *c,
+			 const struct tcx_compat_iov *iov, unsigned int n);
 	/* A local fd for the caller's @fd, or -EBADF. */
 	int	(*get_fd)(struct tcx_compat_caller *c, int fd);
 	void	(*put_fd)(struct tcx_compat_caller *c, int local_fd);
@@ -171,6 +179,11 @@ struct tcx_compat_caller {
 	const struct tcx_compat_ops	*ops;
 	void				*priv;
 };
+
+/* process_vm_readv()/writev() on @pid: 0, or -EFAULT for a bad address. */
+int tcx_compat_readv(int pid, __u64 addr, void *buf, size_t len);
+int tcx_compat_writev(int pid, const struct tcx_compat_iov *iov,
+		      unsigned int n);
 
 /*
  * Is this bpf() command one that the core may serve?  A cheap test on the

@@ -12,6 +12,7 @@
  * is ours is decided before any check: a call that is not ours reaches the
  * kernel untouched, with its own errors.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <linux/tcx.h>
 
@@ -31,6 +34,38 @@
 #define TCX_COMPAT_NO_ID	0xffffffffU
 
 #define min_t(a, b)		((a) < (b) ? (a) : (b))
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
+int tcx_compat_readv(int pid, __u64 addr, void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(unsigned long)addr,
+				.iov_len = len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ?
+	       0 : -EFAULT;
+}
+
+int tcx_compat_writev(int pid, const struct tcx_compat_iov *iov,
+		      unsigned int n)
+{
+	struct iovec local[8], remote[8];
+	ssize_t total = 0;
+	unsigned int i;
+
+	if (n > 8)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		local[i].iov_base = (void *)iov[i].buf;
+		local[i].iov_len = iov[i].len;
+		remote[i].iov_base = (void *)(unsigned long)iov[i].addr;
+		remote[i].iov_len = iov[i].len;
+		total += iov[i].len;
+	}
+	return process_vm_writev(pid, local, n, remote, n, 0) == total ?
+	       0 : -EFAULT;
+}
 
 bool tcx_compat_cmd_trapped(int cmd)
 {
@@ -153,11 +188,17 @@ static void req_done(struct tcx_req *r)
 	}
 }
 
-/* Is the caller's @fd a tcx link?  Its local fd, or -1. */
+/*
+ * Is the caller's @fd a tcx link?  Its local fd, or -1.  Only anonymous
+ * inodes (no file type in their mode: bpf objects, eventfds...) are asked,
+ * with an ioctl that only a tcx link knows.
+ */
 static int req_link_fd(struct tcx_req *r, __u32 fd)
 {
-	char proc[32], name[32];
-	ssize_t n;
+	struct tcx_link_info info = {
+		.size = offsetofend(struct tcx_link_info, flags),
+	};
+	struct stat st;
 	int local;
 
 	if (fd > INT_MAX)
@@ -165,10 +206,8 @@ static int req_link_fd(struct tcx_req *r, __u32 fd)
 	local = r->c->ops->get_fd(r->c, fd);
 	if (local < 0)
 		return -1;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", local);
-	n = readlink(proc, name, sizeof(name) - 1);
-	if (n < 0 || (size_t)n != strlen("anon_inode:tcx_link") ||
-	    memcmp(name, "anon_inode:tcx_link", n)) {
+	if (fstat(local, &st) || (st.st_mode & S_IFMT) ||
+	    ioctl(local, TCX_IOC_LINK_INFO, &info)) {
 		r->c->ops->put_fd(r->c, local);
 		return -1;
 	}
@@ -179,7 +218,9 @@ static int req_link_fd(struct tcx_req *r, __u32 fd)
 static int req_write(struct tcx_req *r, size_t off, const void *val,
 		     size_t len)
 {
-	return r->c->ops->write(r->c, r->uattr + off, val, len) ? -EFAULT : 0;
+	struct tcx_compat_iov iov = { r->uattr + off, val, len };
+
+	return r->c->ops->write(r->c, &iov, 1) ? -EFAULT : 0;
 }
 
 /*
@@ -253,9 +294,11 @@ static long serve_query(struct tcx_req *r)
 {
 	struct tcx_bpf_query_attr *q = (void *)r->attr;
 	__u32 prog_ids[TCX_MAX_PROGS], link_ids[TCX_MAX_PROGS];
-	const __u32 zero = 0;
+	static const __u32 zeros[TCX_MAX_PROGS];
+	struct tcx_compat_iov iov[7];
 	struct tcx_query_args args;
-	__u32 i, n, total, id;
+	unsigned int nr = 0;
+	__u32 i, n, total;
 	long ret;
 
 	ret = req_check(r, offsetof(struct tcx_bpf_query_attr, revision) +
@@ -276,32 +319,40 @@ static long serve_query(struct tcx_req *r)
 		return ret;
 
 	total = args.count;
-	if (req_write(r, offsetof(struct tcx_bpf_query_attr, attach_flags),
-		      &zero, sizeof(zero)) ||
-	    req_write(r, offsetof(struct tcx_bpf_query_attr, revision),
-		      &args.revision, sizeof(args.revision)) ||
-	    req_write(r, offsetof(struct tcx_bpf_query_attr, count),
-		      &total, sizeof(total)))
-		return -EFAULT;
-	if (!q->count || !q->prog_ids || !total)
-		return 0;
+	iov[nr++] = (struct tcx_compat_iov){
+		r->uattr + offsetof(struct tcx_bpf_query_attr, attach_flags),
+		zeros, sizeof(__u32) };
+	iov[nr++] = (struct tcx_compat_iov){
+		r->uattr + offsetof(struct tcx_bpf_query_attr, revision),
+		&args.revision, sizeof(args.revision) };
+	iov[nr++] = (struct tcx_compat_iov){
+		r->uattr + offsetof(struct tcx_bpf_query_attr, count),
+		&total, sizeof(total) };
 	n = total;
-	if (q->count < total) {
+	if (!q->count || !q->prog_ids)
+		n = 0;
+	if (n > q->count) {
 		n = q->count;
 		ret = -ENOSPC;
 	}
-	for (i = 0; i < n; i++) {
-		id = link_ids[i] ? link_ids[i] + TCX_COMPAT_LINK_ID_BASE : 0;
-		if (r->c->ops->write(r->c, q->prog_ids + 4 * i, &prog_ids[i], 4) ||
-		    (q->prog_attach_flags &&
-		     r->c->ops->write(r->c, q->prog_attach_flags + 4 * i, &zero, 4)) ||
-		    (q->link_ids &&
-		     r->c->ops->write(r->c, q->link_ids + 4 * i, &id, 4)) ||
-		    (q->link_attach_flags &&
-		     r->c->ops->write(r->c, q->link_attach_flags + 4 * i, &zero, 4)))
-			return -EFAULT;
+	/* The arrays in one go each; upstream writes them slot by slot. */
+	for (i = 0; i < n; i++)
+		if (link_ids[i])
+			link_ids[i] += TCX_COMPAT_LINK_ID_BASE;
+	if (n) {
+		iov[nr++] = (struct tcx_compat_iov){ q->prog_ids, prog_ids,
+						     4 * n };
+		if (q->prog_attach_flags)
+			iov[nr++] = (struct tcx_compat_iov){
+				q->prog_attach_flags, zeros, 4 * n };
+		if (q->link_ids)
+			iov[nr++] = (struct tcx_compat_iov){ q->link_ids,
+							     link_ids, 4 * n };
+		if (q->link_attach_flags)
+			iov[nr++] = (struct tcx_compat_iov){
+				q->link_attach_flags, zeros, 4 * n };
 	}
-	return ret;
+	return r->c->ops->write(r->c, iov, nr) ? -EFAULT : ret;
 }
 
 /* A new fd of ours, handed to the caller. */
@@ -414,11 +465,15 @@ static long serve_link_info(struct tcx_req *r, int link_fd)
 	info->prog_id = tinfo.prog_id;
 	info->ifindex = tinfo.ifindex;
 	info->attach_type = TCX_BPF_TCX_INGRESS + tinfo.direction;
-	if (r->c->ops->write(r->c, a->info, buf, len) ||
-	    req_write(r, offsetof(struct tcx_bpf_info_attr, info_len), &len,
-		      sizeof(len)))
-		return -EFAULT;
-	return 0;
+	{
+		struct tcx_compat_iov iov[2] = {
+			{ a->info, buf, len },
+			{ r->uattr + offsetof(struct tcx_bpf_info_attr, info_len),
+			  &len, sizeof(len) },
+		};
+
+		return r->c->ops->write(r->c, iov, 2) ? -EFAULT : 0;
+	}
 }
 
 /* The caller's path string, as getname() takes it. */

@@ -35,31 +35,17 @@ static long real_bpf(int cmd, void *attr, __u32 size)
 	return ret < 0 ? -errno : ret;
 }
 
-static int self_rw(__u64 addr, void *buf, size_t len, bool write)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(unsigned long)addr,
-				.iov_len = len };
-	ssize_t n;
-
-	/* Unlike memcpy(), a bad address is EFAULT here, as in the kernel. */
-	if (write)
-		n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-	else
-		n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	return n == (ssize_t)len ? 0 : -EFAULT;
-}
-
+/* Unlike memcpy(), a bad address is EFAULT here, as in the kernel. */
 static int self_read(struct tcx_compat_caller *c, __u64 addr, void *buf,
 		     size_t len)
 {
-	return self_rw(addr, buf, len, false);
+	return tcx_compat_readv(getpid(), addr, buf, len);
 }
 
-static int self_write(struct tcx_compat_caller *c, __u64 addr,
-		      const void *buf, size_t len)
+static int self_write(struct tcx_compat_caller *c,
+		      const struct tcx_compat_iov *iov, unsigned int n)
 {
-	return self_rw(addr, (void *)buf, len, true);
+	return tcx_compat_writev(getpid(), iov, n);
 }
 
 /* The caller's fds are ours: nothing to translate, nothing to put. */

@@ -78,53 +78,45 @@ static long sup_real_bpf(int cmd, void *attr, __u32 size)
 	return ret < 0 ? -errno : ret;
 }
 
-static int sup_rw(struct tcx_compat_caller *c, __u64 addr, void *buf,
-		  size_t len, bool write)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(unsigned long)addr,
-				.iov_len = len };
-	ssize_t n;
-
-	if (write)
-		n = process_vm_writev(to_notif(c)->tid, &local, 1, &remote, 1, 0);
-	else
-		n = process_vm_readv(to_notif(c)->tid, &local, 1, &remote, 1, 0);
-	return n == (ssize_t)len ? 0 : -EFAULT;
-}
-
 static int sup_read(struct tcx_compat_caller *c, __u64 addr, void *buf,
 		    size_t len)
 {
-	return sup_rw(c, addr, buf, len, false);
+	return tcx_compat_readv(to_notif(c)->tid, addr, buf, len);
 }
 
-static int sup_write(struct tcx_compat_caller *c, __u64 addr,
-		     const void *buf, size_t len)
+static int sup_write(struct tcx_compat_caller *c,
+		     const struct tcx_compat_iov *iov, unsigned int n)
 {
-	return sup_rw(c, addr, (void *)buf, len, true);
+	return tcx_compat_writev(to_notif(c)->tid, iov, n);
 }
 
-/* A line of /proc/<tid>/status, e.g. "Tgid:", into @buf. */
+/* The value of a line of /proc/<tid>/status, e.g. "Tgid:". */
 static bool proc_status(pid_t tid, const char *key, char *buf, size_t size)
 {
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	bool found = false;
-	FILE *f;
+	char path[64], text[2048], *p, *end;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen)) {
-			snprintf(buf, size, "%s", line + klen);
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	for (p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, strlen(key)))
+			continue;
+		p += strlen(key);
+		end = strchr(p, '\n');
+		if (end)
+			*end = '\0';
+		snprintf(buf, size, "%s", p);
+		return true;
+	}
+	return false;
 }
 
 static int notif_pidfd(struct notif *n)
@@ -133,10 +125,15 @@ static int notif_pidfd(struct notif *n)
 
 	if (n->pidfd >= 0)
 		return n->pidfd;
-	if (!proc_status(n->tid, "Tgid:", buf, sizeof(buf)))
-		return -ESRCH;
-	n->tgid = atoi(buf);
-	n->pidfd = syscall(SYS_pidfd_open, n->tgid, 0);
+	/* Most callers are their process's main thread: try that first. */
+	n->tgid = n->tid;
+	n->pidfd = syscall(SYS_pidfd_open, n->tid, 0);
+	if (n->pidfd < 0 && errno == EINVAL) {
+		if (!proc_status(n->tid, "Tgid:", buf, sizeof(buf)))
+			return -ESRCH;
+		n->tgid = atoi(buf);
+		n->pidfd = syscall(SYS_pidfd_open, n->tgid, 0);
+	}
 	if (n->pidfd < 0)
 		return -errno;
 	/* The pid named the caller when it was still waiting for us. */
