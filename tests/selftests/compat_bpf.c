@@ -10,6 +10,7 @@
  */
 #include "tcx_test.h"
 
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -644,6 +645,110 @@ TEST_F(compat, caller_rights)
 	close(link);
 }
 
+static void *thread_link_create(void *arg)
+{
+	int *fds = arg;
+
+	fds[1] = link_create(LO_IFINDEX, BPF_TCX_INGRESS, fds[0], 0, 0);
+	return NULL;
+}
+
+/* A call from a thread other than the main one is served as well. */
+TEST_F(compat, from_a_thread)
+{
+	struct tcx_link_info info = { .size = sizeof(info) };
+	int fds[2] = { self->p1, -1 };
+	pthread_t t;
+
+	ASSERT_EQ(pthread_create(&t, NULL, thread_link_create, fds), 0);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_GT(fds[1], 0);
+	EXPECT_EQ(count(LO_IFINDEX, BPF_TCX_INGRESS), 1);
+	if (!kernel_native()) {
+		ASSERT_EQ(ioctl(fds[1], TCX_IOC_LINK_INFO, &info), 0);
+		EXPECT_EQ(info.owner_pid, (__u32)getpid());
+	}
+	close(fds[1]);
+	EXPECT_EQ(count_settles(LO_IFINDEX, BPF_TCX_INGRESS, 0), 0);
+}
+
+/* tcx-compat's own command line: usage errors, exit statuses. */
+TEST(supervisor_cli)
+{
+	char sup[PATH_MAX + 32], self[PATH_MAX], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ASSERT_GT(n, 0);
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	ASSERT_NE(NULL, slash);
+	*slash = '\0';
+	snprintf(sup, sizeof(sup), "%s/../compat/tcx-compat", self);
+	ASSERT_EQ(access(sup, X_OK), 0);
+
+#define SUP_EXIT(want, fmt, ...)					\
+	do {								\
+		char cmd[3 * PATH_MAX];					\
+		int st;							\
+									\
+		snprintf(cmd, sizeof(cmd), "%s " fmt " 2>/dev/null",	\
+			 sup, ##__VA_ARGS__);				\
+		st = system(cmd);					\
+		ASSERT_TRUE(WIFEXITED(st));				\
+		EXPECT_EQ(WEXITSTATUS(st), want) TH_LOG("%s", cmd);	\
+	} while (0)
+
+	SUP_EXIT(2, "");
+	SUP_EXIT(2, "bogus");
+	SUP_EXIT(2, "run");
+	SUP_EXIT(2, "run --bogus -- true");
+	SUP_EXIT(0, "help >/dev/null");
+	SUP_EXIT(0, "run -- true");
+	SUP_EXIT(7, "run -- sh -c 'exit 7'");
+	SUP_EXIT(127, "run -- /nonexistent/command");
+	SUP_EXIT(126, "run -- /dev/null");
+	SUP_EXIT(128 + SIGTERM, "run -- sh -c 'kill -TERM $$'");
+	/* Nested: the outer one serves; the inner one only runs the command. */
+	SUP_EXIT(0, "run -- %s run -- sh -c 'test -n \"$TCX_COMPAT_SUPERVISED\"'",
+		 sup);
+#undef SUP_EXIT
+}
+
+/*
+ * tcx-compat stays for what the command left running (a daemon that
+ * forked), and serves it: the background query only succeeds if served.
+ */
+TEST(supervisor_outlived)
+{
+	char cmd[3 * PATH_MAX], self[PATH_MAX], *slash;
+	const char *res = "/tmp/tcx-compat-outlived";
+	char buf[8] = "";
+	ssize_t n;
+	int fd;
+
+	if (kernel_native() || getenv("TCX_COMPAT_SUPERVISED"))
+		SKIP(return, "no tcx-compat of our own here");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ASSERT_GT(n, 0);
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	ASSERT_NE(NULL, slash);
+	*slash = '\0';
+	unlink(res);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/../compat/tcx-compat run -- sh -c '(sleep 1; "
+		 "env -u LD_PRELOAD %s/compat_preload --query-lo; "
+		 "echo $? >%s) & exit 0'", self, self, res);
+	ASSERT_EQ(system(cmd), 0);
+	fd = open(res, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	EXPECT_GT(read(fd, buf, sizeof(buf) - 1), 0);
+	close(fd);
+	EXPECT_STREQ("0\n", buf);
+	unlink(res);
+}
+
 /* Links belong to the calling process, not to a supervisor. */
 TEST_F(compat, link_owner)
 {
@@ -703,6 +808,11 @@ static void compat_reexec(char **argv)
 
 int main(int argc, char **argv)
 {
+	struct query q;
+
+	/* For supervisor_outlived: one query, as is, no layer of our own. */
+	if (argc == 2 && !strcmp(argv[1], "--query-lo"))
+		return query(LO_IFINDEX, BPF_TCX_INGRESS, &q, 8) ? 1 : 0;
 	compat_reexec(argv);
 	return test_harness_run(argc, argv);
 }

@@ -45,6 +45,8 @@
 #endif
 
 #define CAP_SYS_ADMIN_BIT	21
+/* Set for the supervised command: its tcx-compat runs need no second one. */
+#define TCX_COMPAT_ENV		"TCX_COMPAT_SUPERVISED"
 
 static const char *prog_name = "tcx-compat";
 static int verbose;
@@ -495,7 +497,13 @@ static int run(char **argv)
 	sigset_t mask, old;
 	pid_t child;
 
-	if (!tcx_compat_wanted(sup_real_bpf)) {
+	/*
+	 * Under a tcx-compat already (a supervised program that runs another
+	 * through tcx-compat): its calls reach the outer one, and a second
+	 * seccomp listener could not be had anyway.
+	 */
+	if (getenv(TCX_COMPAT_ENV) ||
+	    !tcx_compat_wanted(sup_real_bpf)) {
 		/* Native tcx, or no tcx-dkms: nothing to emulate. */
 		if (verbose)
 			fprintf(stderr, "%s: not needed here, running %s as it is\n",
@@ -537,6 +545,7 @@ static int run(char **argv)
 	if (!child) {
 		close(sock[0]);
 		close(sigfd);
+		setenv(TCX_COMPAT_ENV, "1", 1);
 		run_child(sock[1], argv, &old);
 	}
 	close(sock[1]);
