@@ -25,8 +25,8 @@
 /* Keyed by the net_device pointer, which survives a move to another netns. */
 static DEFINE_HASHTABLE(tcx_hooks, 8);
 
-struct tcx_hook *tcx_hook_lookup(const struct net_device *dev,
-				 enum tcx_direction dir)
+static struct tcx_hook *tcx_dev_lookup(const struct net_device *dev,
+				       enum tcx_direction dir)
 {
 	struct tcx_hook *hook;
 
@@ -37,8 +37,8 @@ struct tcx_hook *tcx_hook_lookup(const struct net_device *dev,
 	return NULL;
 }
 
-static struct tcx_hook *tcx_hook_create(struct net_device *dev,
-					enum tcx_direction dir)
+static struct tcx_hook *tcx_dev_hook_create(struct net_device *dev,
+					    enum tcx_direction dir)
 {
 	struct tcx_hook *hook;
 
@@ -64,7 +64,7 @@ err_module:
 }
 
 /* Only once the data path is disabled: it no longer reaches the hook. */
-static void tcx_hook_free(struct tcx_hook *hook)
+static void tcx_dev_hook_free(struct tcx_hook *hook)
 {
 	hash_del(&hook->node);
 	tcx_hook_fini(hook);
@@ -72,7 +72,7 @@ static void tcx_hook_free(struct tcx_hook *hook)
 	module_put(THIS_MODULE);
 }
 
-static struct tcx_mprog_entry *tcx_hook_entry(struct tcx_hook *hook)
+static struct tcx_mprog_entry *tcx_dev_entry(struct tcx_hook *hook)
 {
 	return rtnl_dereference(hook->entry);
 }
@@ -84,9 +84,9 @@ static struct tcx_mprog_entry *tcx_hook_entry(struct tcx_hook *hook)
  * for an expedited grace period, as the core does for its own changes: a
  * normal one would make every attach and detach take milliseconds.
  */
-static void tcx_hook_publish(struct tcx_hook *hook,
-			     struct tcx_mprog_entry *entry,
-			     struct tcx_mprog_entry *entry_new)
+static void tcx_dev_publish(struct tcx_hook *hook,
+			    struct tcx_mprog_entry *entry,
+			    struct tcx_mprog_entry *entry_new)
 {
 	if (entry_new != entry) {
 		rcu_assign_pointer(hook->entry, entry_new);
@@ -95,10 +95,10 @@ static void tcx_hook_publish(struct tcx_hook *hook,
 	tcx_mprog_commit(entry);
 }
 
-int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link,
-		    struct bpf_prog *replace_prog, u32 flags, u32 relative,
-		    u64 revision)
+int tcx_dev_attach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link,
+		   struct bpf_prog *replace_prog, u32 flags, u32 relative,
+		   u64 revision)
 {
 	struct tcx_mprog_entry *entry, *entry_new;
 	struct tcx_hook *hook;
@@ -106,15 +106,15 @@ int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
 	int ret;
 
 	ASSERT_RTNL();
-	hook = tcx_hook_lookup(dev, dir);
+	hook = tcx_dev_lookup(dev, dir);
 	if (!hook) {
-		hook = tcx_hook_create(dev, dir);
+		hook = tcx_dev_hook_create(dev, dir);
 		if (IS_ERR(hook))
 			return PTR_ERR(hook);
 		created = true;
 	}
 
-	entry = tcx_hook_entry(hook);
+	entry = tcx_dev_entry(hook);
 	/*
 	 * The netfilter hook goes in before the first program, so that a
 	 * failure to register it leaves nothing to undo in the array; it
@@ -129,7 +129,7 @@ int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
 			       flags, relative, revision);
 	if (ret)
 		goto err_disable;
-	tcx_hook_publish(hook, entry, entry_new);
+	tcx_dev_publish(hook, entry, entry_new);
 	return 0;
 
 err_disable:
@@ -137,44 +137,44 @@ err_disable:
 		tcx_hook_disable(hook);
 err_free:
 	if (created)
-		tcx_hook_free(hook);
+		tcx_dev_hook_free(hook);
 	return ret;
 }
 
 /* Never fails for lack of memory: mprog swaps to the preallocated peer. */
-int tcx_hook_detach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link, u32 flags,
-		    u32 relative, u64 revision)
+int tcx_dev_detach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link, u32 flags,
+		   u32 relative, u64 revision)
 {
 	struct tcx_mprog_entry *entry, *entry_new;
 	struct tcx_hook *hook;
 	int ret;
 
 	ASSERT_RTNL();
-	hook = tcx_hook_lookup(dev, dir);
+	hook = tcx_dev_lookup(dev, dir);
 	if (!hook)
 		return -ENOENT;
 
-	entry = tcx_hook_entry(hook);
+	entry = tcx_dev_entry(hook);
 	ret = tcx_mprog_detach(entry, &entry_new, prog, link, flags, relative,
 			       revision);
 	if (ret)
 		return ret;
 	if (tcx_mprog_total(entry_new)) {
-		tcx_hook_publish(hook, entry, entry_new);
+		tcx_dev_publish(hook, entry, entry_new);
 		return 0;
 	}
 	/* The last program: unregistering waits for the data path to finish. */
 	tcx_hook_disable(hook);
 	tcx_mprog_commit(entry);
-	tcx_hook_free(hook);
+	tcx_dev_hook_free(hook);
 	return 0;
 }
 
 /* The device is going away: programs are released, links become defunct. */
-static void tcx_hook_uninstall(struct tcx_hook *hook)
+static void tcx_dev_uninstall(struct tcx_hook *hook)
 {
-	struct tcx_mprog_entry *entry = tcx_hook_entry(hook);
+	struct tcx_mprog_entry *entry = tcx_dev_entry(hook);
 
 	struct tcx_mprog_entry *entry_new;
 
@@ -182,7 +182,7 @@ static void tcx_hook_uninstall(struct tcx_hook *hook)
 	tcx_hook_disable(hook);
 	tcx_mprog_clear_all(entry, &entry_new);
 	tcx_mprog_release_all(entry, tcx_link_dev_gone, NULL);
-	tcx_hook_free(hook);
+	tcx_dev_hook_free(hook);
 }
 
 void tcx_dev_unregister(struct net_device *dev)
@@ -192,12 +192,13 @@ void tcx_dev_unregister(struct net_device *dev)
 
 	ASSERT_RTNL();
 	for (dir = TCX_INGRESS; dir <= TCX_EGRESS; dir++) {
-		hook = tcx_hook_lookup(dev, dir);
+		hook = tcx_dev_lookup(dev, dir);
 		if (hook)
-			tcx_hook_uninstall(hook);
+			tcx_dev_uninstall(hook);
 	}
 }
 
+/* The program side of what mprog.c asks of its callers (mprog.h). */
 struct bpf_prog *tcx_prog_get_fd(u32 fd)
 {
 	/* Device-bound (offloaded) programs are refused, as upstream. */
@@ -245,9 +246,9 @@ int tcx_dev_prog_attach(struct net *net, const struct tcx_prog_args *args)
 		if (ret)
 			goto out_unlock;
 	}
-	ret = tcx_hook_attach(dev, args->direction, prog, NULL, replace_prog,
-			      args->flags, args->relative_fd,
-			      args->expected_revision);
+	ret = tcx_dev_attach(dev, args->direction, prog, NULL, replace_prog,
+			     args->flags, args->relative_fd,
+			     args->expected_revision);
 	if (replace_prog)
 		bpf_prog_put(replace_prog);
 out_unlock:
@@ -276,9 +277,9 @@ int tcx_dev_prog_detach(struct net *net, const struct tcx_prog_args *args)
 	rtnl_lock();
 	dev = __dev_get_by_index(net, args->ifindex);
 	if (dev)
-		ret = tcx_hook_detach(dev, args->direction, prog, NULL,
-				      args->flags, args->relative_fd,
-				      args->expected_revision);
+		ret = tcx_dev_detach(dev, args->direction, prog, NULL,
+				     args->flags, args->relative_fd,
+				     args->expected_revision);
 	else
 		ret = -ENODEV;
 	rtnl_unlock();
@@ -332,9 +333,9 @@ int tcx_dev_query(struct net *net, struct tcx_query_args *args,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
-	hook = tcx_hook_lookup(dev, args->direction);
+	hook = tcx_dev_lookup(dev, args->direction);
 	if (hook) {
-		entry = tcx_hook_entry(hook);
+		entry = tcx_dev_entry(hook);
 		total = tcx_mprog_total(entry);
 		revision = tcx_mprog_revision(entry);
 		if (hook->live)

@@ -75,8 +75,8 @@ static void tcx_link_release(struct tcx_link *link)
 
 	rtnl_lock();
 	if (link->dev) {
-		ret = tcx_hook_detach(link->dev, link->dir, link->prog, link,
-				      0, 0, 0);
+		ret = tcx_dev_detach(link->dev, link->dir, link->prog, link,
+				     0, 0, 0);
 		/* A link always finds its own slot: this cannot fail. */
 		WARN_ON_ONCE(ret);
 		link->dev = NULL;
@@ -218,9 +218,9 @@ static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 		ret = 0;
 		goto out_unlock;
 	}
-	ret = tcx_hook_attach(link->dev, link->dir, new_prog, link, link->prog,
-			      TCX_F_REPLACE | TCX_F_ID,
-			      tcx_prog_id(link->prog), 0);
+	ret = tcx_dev_attach(link->dev, link->dir, new_prog, link, link->prog,
+			     TCX_F_REPLACE | TCX_F_ID,
+			     tcx_prog_id(link->prog), 0);
 	if (!ret) {
 		prev_prog = xchg(&link->prog, new_prog);
 		new_prog = NULL;
@@ -252,8 +252,8 @@ static long tcx_link_detach(struct tcx_link *link)
 			ret = -EPERM;
 			goto out_unlock;
 		}
-		WARN_ON_ONCE(tcx_hook_detach(link->dev, link->dir, link->prog,
-					     link, 0, 0, 0));
+		WARN_ON_ONCE(tcx_dev_detach(link->dev, link->dir, link->prog,
+					    link, 0, 0, 0));
 		link->dev = NULL;
 	}
 out_unlock:
@@ -481,9 +481,9 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
 	rtnl_lock();
 	dev = __dev_get_by_index(net, args->ifindex);
 	if (dev)
-		ret = tcx_hook_attach(dev, args->direction, prog, link, NULL,
-				      args->flags, args->relative_fd,
-				      args->expected_revision);
+		ret = tcx_dev_attach(dev, args->direction, prog, link, NULL,
+				     args->flags, args->relative_fd,
+				     args->expected_revision);
 	else
 		ret = -ENODEV;
 	if (!ret)

@@ -139,16 +139,18 @@ struct tcx_mprog_bundle {
 };
 
 /*
- * Provided elsewhere (the ioctl and link code in the module, the shim in the
- * host tests).  bpf_prog_put() comes from <linux/bpf.h>.
+ * What this file needs from the code around it, defined there: in the
+ * module by dev.c (programs) and link.c (links), on the host by the unit
+ * tests' shim (tests/unit/shim/fake.c).  bpf_prog_put() comes from
+ * <linux/bpf.h>.
  */
 
-/* A referenced SCHED_CLS program, or ERR_PTR(-EBADF/-EINVAL). */
+/* dev.c: a referenced SCHED_CLS program, or ERR_PTR(-EBADF/-EINVAL). */
 struct bpf_prog *tcx_prog_get_fd(u32 fd);
 u32 tcx_prog_id(const struct bpf_prog *prog);
 /*
- * A referenced tcx link, or ERR_PTR: -EBADF for a bad fd, -EINVAL for an
- * fd that is not a tcx link, -ENOENT for an unknown id.
+ * link.c: a referenced tcx link, or ERR_PTR: -EBADF for a bad fd, -EINVAL
+ * for an fd that is not a tcx link, -ENOENT for an unknown id.
  */
 struct tcx_link *tcx_link_get_rel(u32 fd_or_id, bool by_id);
 void tcx_link_put(struct tcx_link *link);

@@ -57,16 +57,14 @@ void tcx_link_dev_gone(struct tcx_link *link, void *priv);
 int tcx_copy_args(void *dst, size_t ksize, size_t min_size,
 		  const void __user *uarg);
 
-/* dev.c, all under RTNL */
-struct tcx_hook *tcx_hook_lookup(const struct net_device *dev,
-				 enum tcx_direction dir);
-int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link,
-		    struct bpf_prog *replace_prog, u32 flags, u32 relative,
-		    u64 revision);
-int tcx_hook_detach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link, u32 flags,
-		    u32 relative, u64 revision);
+/* dev.c, the control path of a hook; all under RTNL */
+int tcx_dev_attach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link,
+		   struct bpf_prog *replace_prog, u32 flags, u32 relative,
+		   u64 revision);
+int tcx_dev_detach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link, u32 flags,
+		   u32 relative, u64 revision);
 void tcx_dev_unregister(struct net_device *dev);
 
 /* dev.c, the ioctls; they take RTNL */
