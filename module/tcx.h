@@ -66,6 +66,7 @@ int tcx_dev_detach(struct net_device *dev, enum tcx_direction dir,
 		   struct bpf_prog *prog, struct tcx_link *link, u32 flags,
 		   u32 relative, u64 revision);
 void tcx_dev_unregister(struct net_device *dev);
+void tcx_dev_sync(void);
 
 /* dev.c, the ioctls; they take RTNL */
 int tcx_dev_prog_attach(struct net *net, const struct tcx_prog_args *args);
