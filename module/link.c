@@ -10,6 +10,10 @@
  * behind, and no one but the link's holders can remove its program: the
  * program API gets EBUSY on a link-owned slot.
  *
+ * As upstream, the fd is the capability: whoever holds one, received over
+ * a unix socket or inherited, may update and detach the link without any
+ * capability of its own.  Getting an fd by id takes CAP_SYS_ADMIN.
+ *
  * link->dev is set while the link is attached and cleared, under RTNL, by
  * an explicit detach or when the device is unregistered; a link without a
  * device is defunct but stays valid until its last reference goes.
@@ -18,6 +22,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -27,6 +32,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string_helpers.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -68,20 +74,36 @@ static void tcx_link_free(struct tcx_link *link)
 	kfree(link);
 }
 
+/*
+ * Detach the link from its device, under RTNL.  A link always finds its
+ * own slot, so this cannot fail; if it did, the array would still point at
+ * the link and its program, and neither may be freed.
+ */
+static int tcx_link_unhook(struct tcx_link *link)
+{
+	int ret;
+
+	ASSERT_RTNL();
+	if (!link->dev)
+		return 0;
+	ret = tcx_dev_detach(link->dev, link->dir, link->prog, link, 0, 0, 0);
+	if (WARN_ON_ONCE(ret))
+		return ret;
+	link->dev = NULL;
+	return 0;
+}
+
 /* The last reference is gone: detach, unless already defunct. */
 static void tcx_link_release(struct tcx_link *link)
 {
 	int ret;
 
 	rtnl_lock();
-	if (link->dev) {
-		ret = tcx_dev_detach(link->dev, link->dir, link->prog, link,
-				     0, 0, 0);
-		/* A link always finds its own slot: this cannot fail. */
-		WARN_ON_ONCE(ret);
-		link->dev = NULL;
-	}
+	ret = tcx_link_unhook(link);
 	rtnl_unlock();
+	/* Leaked rather than freed under the data path's feet. */
+	if (ret)
+		return;
 	tcx_link_free(link);
 }
 
@@ -205,10 +227,6 @@ static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 		ret = -ENOLINK;
 		goto out_unlock;
 	}
-	if (!tcx_link_capable(link)) {
-		ret = -EPERM;
-		goto out_unlock;
-	}
 	if (old_prog && old_prog != link->prog) {
 		ret = -EPERM;
 		goto out_unlock;
@@ -241,22 +259,13 @@ out_put:
 	return ret;
 }
 
-/* Always succeeds, as upstream's BPF_LINK_DETACH: the link becomes defunct. */
+/* As upstream's BPF_LINK_DETACH: the link becomes defunct, even twice. */
 static long tcx_link_detach(struct tcx_link *link)
 {
-	int ret = 0;
+	int ret;
 
 	rtnl_lock();
-	if (link->dev) {
-		if (!tcx_link_capable(link)) {
-			ret = -EPERM;
-			goto out_unlock;
-		}
-		WARN_ON_ONCE(tcx_dev_detach(link->dev, link->dir, link->prog,
-					    link, 0, 0, 0));
-		link->dev = NULL;
-	}
-out_unlock:
+	ret = tcx_link_unhook(link);
 	rtnl_unlock();
 	return ret;
 }
@@ -408,6 +417,36 @@ static struct file *tcx_link_file(struct tcx_link *link)
 	return anon_inode_getfile("tcx_link", &tcx_link_fops, link, O_RDWR);
 }
 
+/*
+ * Any process may set its comm to anything (prctl(PR_SET_NAME)): escape
+ * what is not printable ASCII, and the backslash, so that the comm cannot
+ * forge lines in fdinfo or in tcxctl's output.  Cut short, like comm.
+ */
+static void tcx_link_set_comm(struct tcx_link *link)
+{
+	char comm[TASK_COMM_LEN];
+
+	get_task_comm(comm, current);
+	string_escape_str(comm, link->owner_comm,
+			  sizeof(link->owner_comm) - 1,
+			  ESCAPE_ANY | ESCAPE_NAP | ESCAPE_APPEND, "\\");
+}
+
+/*
+ * A tag is NUL-terminated printable ASCII, as bpf_obj_name_cpy() wants
+ * program names to be: it is printed in fdinfo, which parsers read line
+ * by line.
+ */
+static bool tcx_link_tag_valid(const char *tag, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && tag[i]; i++)
+		if (!isascii(tag[i]) || !isprint(tag[i]))
+			return false;
+	return i < len;
+}
+
 static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
 				       const struct tcx_link_create_args *args)
 {
@@ -423,7 +462,7 @@ static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
 	link->prog = prog;
 	link->owner_pid = get_pid(task_tgid(current));
 	link->owner_uid = current_uid();
-	get_task_comm(link->owner_comm, current);
+	tcx_link_set_comm(link);
 	memcpy(link->tag, args->tag, sizeof(link->tag));
 
 	/* Reserved now, visible by id only once the link is attached. */
@@ -455,7 +494,7 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args)
 	int fd, ret;
 
 	if (args->flags & ~TCX_F_ATTACH_MASK || args->direction > TCX_EGRESS ||
-	    strnlen(args->tag, sizeof(args->tag)) == sizeof(args->tag))
+	    !tcx_link_tag_valid(args->tag, sizeof(args->tag)))
 		return -EINVAL;
 	prog = tcx_prog_get_fd(args->prog_fd);
 	if (IS_ERR(prog))
