@@ -196,11 +196,8 @@ static void tcx_dev_uninstall(struct tcx_hook *hook)
 {
 	struct tcx_mprog_entry *entry = tcx_dev_entry(hook);
 
-	struct tcx_mprog_entry *entry_new;
-
 	/* Disabling waits for the data path: nothing needs publishing. */
 	tcx_hook_disable(hook);
-	tcx_mprog_clear_all(entry, &entry_new);
 	tcx_mprog_release_all(entry, tcx_link_dev_gone, NULL);
 	tcx_dev_hook_free(hook);
 }
