@@ -168,6 +168,22 @@ static int load_prog(void)
 }
 
 /*
+ * In a network namespace of the test's own, a program on lo's ingress
+ * (*prog) and the userfaultfd area: 0, or uffd_area_init()'s error.
+ */
+static int query_setup(struct __test_metadata *_metadata,
+		       struct uffd_area *a, int *prog)
+{
+	ASSERT_EQ(0, tcx_test_netns());
+	ASSERT_TCX_DEV();
+	*prog = load_prog();
+	ASSERT_LE(0, *prog);
+	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS, *prog,
+				     NULL));
+	return uffd_area_init(a);
+}
+
+/*
  * A query whose prog_ids array faults and stays faulted holds no lock:
  * `ip link add` from another process completes meanwhile.
  */
@@ -181,12 +197,7 @@ TEST(query_fault_leaves_rtnl_free)
 	pid_t ip;
 
 	TCX_MODULE_ONLY("/dev/tcx");
-	ASSERT_EQ(0, tcx_test_netns());
-	ASSERT_TCX_DEV();
-	prog = load_prog();
-	ASSERT_LE(0, prog);
-	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS, prog, NULL));
-	ret = uffd_area_init(&a);
+	ret = query_setup(_metadata, &a, &prog);
 	if (ret == -EPERM || ret == -ENOSYS)
 		SKIP(return, "no userfaultfd here: %s", strerror(-ret));
 	ASSERT_EQ(0, ret);
@@ -236,12 +247,7 @@ TEST(args_size_read_once)
 	int prog, ret;
 
 	TCX_MODULE_ONLY("/dev/tcx");
-	ASSERT_EQ(0, tcx_test_netns());
-	ASSERT_TCX_DEV();
-	prog = load_prog();
-	ASSERT_LE(0, prog);
-	ASSERT_EQ(0, tcx_prog_attach(LO_IFINDEX, TCX_DIR_INGRESS, prog, NULL));
-	ret = uffd_area_init(&a);
+	ret = query_setup(_metadata, &a, &prog);
 	if (ret == -EPERM || ret == -ENOSYS)
 		SKIP(return, "no userfaultfd here: %s", strerror(-ret));
 	ASSERT_EQ(0, ret);
