@@ -86,14 +86,17 @@ static struct tcx_mprog_entry *tcx_dev_entry(struct tcx_hook *hook)
  * period takes; but each one sends an IPI to every CPU that is not idle.
  * In the test VM, 50 attach+detach pairs took 443 ms and 101 IPIs on a
  * busy CPU expedited, 3,140 ms and 1 IPI with normal grace periods
- * (hardening.c).  Only callers with CAP_NET_ADMIN in the initial user
- * namespace get the expedited kind; any other, such as a container's root
- * looping over attach and detach, waits for a normal grace period, as
- * upstream tcx always does, and disturbs no other CPU.
+ * (hardening.c).  Only tasks with CAP_NET_ADMIN in the initial user
+ * namespace get the expedited kind; any other caller, such as a
+ * container's root looping over attach and detach, waits for a normal
+ * grace period, as upstream tcx always does, and disturbs no other CPU.
+ * So do kernel threads: a link released from tcx_link_wq or a namespace
+ * torn down by its cleanup work may have been set off by anyone.
  */
 void tcx_dev_sync(void)
 {
-	if (ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN))
+	if (!(current->flags & PF_KTHREAD) &&
+	    ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN))
 		synchronize_net();
 	else
 		synchronize_rcu();
