@@ -250,7 +250,7 @@ void tcx_hook_disable(struct tcx_hook *hook)
 	if (!hook->live)
 		return;
 	nf_unregister_net_hook(dev_net(hook->dev), &hook->ops);
-	synchronize_net();
+	tcx_dev_sync();
 	hook->live = false;
 }
 

@@ -10,6 +10,10 @@
  * behind, and no one but the link's holders can remove its program: the
  * program API gets EBUSY on a link-owned slot.
  *
+ * As upstream, the fd is the capability: whoever holds one, received over
+ * a unix socket or inherited, may update and detach the link without any
+ * capability of its own.  Getting an fd by id takes CAP_SYS_ADMIN.
+ *
  * link->dev is set while the link is attached and cleared, under RTNL, by
  * an explicit detach or when the device is unregistered; a link without a
  * device is defunct but stays valid until its last reference goes.
@@ -18,6 +22,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -27,6 +32,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string_helpers.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -69,20 +75,36 @@ static void tcx_link_free(struct tcx_link *link)
 	kfree(link);
 }
 
+/*
+ * Detach the link from its device, under RTNL.  A link always finds its
+ * own slot, so this cannot fail; if it did, the array would still point at
+ * the link and its program, and neither may be freed.
+ */
+static int tcx_link_unhook(struct tcx_link *link)
+{
+	int ret;
+
+	ASSERT_RTNL();
+	if (!link->dev)
+		return 0;
+	ret = tcx_dev_detach(link->dev, link->dir, link->prog, link, 0, 0, 0);
+	if (WARN_ON_ONCE(ret))
+		return ret;
+	link->dev = NULL;
+	return 0;
+}
+
 /* The last reference is gone: detach, unless already defunct. */
 static void tcx_link_release(struct tcx_link *link)
 {
 	int ret;
 
 	rtnl_lock();
-	if (link->dev) {
-		ret = tcx_hook_detach(link->dev, link->dir, link->prog, link,
-				      0, 0, 0);
-		/* A link always finds its own slot: this cannot fail. */
-		WARN_ON_ONCE(ret);
-		link->dev = NULL;
-	}
+	ret = tcx_link_unhook(link);
 	rtnl_unlock();
+	/* Leaked rather than freed under the data path's feet. */
+	if (ret)
+		return;
 	tcx_link_free(link);
 }
 
@@ -221,10 +243,6 @@ static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 		ret = -ENOLINK;
 		goto out_unlock;
 	}
-	if (!tcx_link_capable(link)) {
-		ret = -EPERM;
-		goto out_unlock;
-	}
 	if (old_prog && old_prog != link->prog) {
 		ret = -EPERM;
 		goto out_unlock;
@@ -234,9 +252,9 @@ static long tcx_link_update(struct tcx_link *link, void __user *uarg)
 		ret = 0;
 		goto out_unlock;
 	}
-	ret = tcx_hook_attach(link->dev, link->dir, new_prog, link, link->prog,
-			      TCX_F_REPLACE | TCX_F_ID,
-			      tcx_prog_id(link->prog), 0);
+	ret = tcx_dev_attach(link->dev, link->dir, new_prog, link, link->prog,
+			     TCX_F_REPLACE | TCX_F_ID,
+			     tcx_prog_id(link->prog), 0);
 	if (!ret) {
 		prev_prog = xchg(&link->prog, new_prog);
 		new_prog = NULL;
@@ -257,22 +275,13 @@ out_put:
 	return ret;
 }
 
-/* Always succeeds, as upstream's BPF_LINK_DETACH: the link becomes defunct. */
+/* As upstream's BPF_LINK_DETACH: the link becomes defunct, even twice. */
 static long tcx_link_detach(struct tcx_link *link)
 {
-	int ret = 0;
+	int ret;
 
 	rtnl_lock();
-	if (link->dev) {
-		if (!tcx_link_capable(link)) {
-			ret = -EPERM;
-			goto out_unlock;
-		}
-		WARN_ON_ONCE(tcx_hook_detach(link->dev, link->dir, link->prog,
-					     link, 0, 0, 0));
-		link->dev = NULL;
-	}
-out_unlock:
+	ret = tcx_link_unhook(link);
 	rtnl_unlock();
 	return ret;
 }
@@ -469,6 +478,36 @@ static struct file *tcx_link_file(struct tcx_link *link)
 	return anon_inode_getfile("tcx_link", &tcx_link_fops, link, O_RDWR);
 }
 
+/*
+ * Any process may set its comm to anything (prctl(PR_SET_NAME)): escape
+ * what is not printable ASCII, and the backslash, so that the comm cannot
+ * forge lines in fdinfo or in tcxctl's output.  Cut short, like comm.
+ */
+static void tcx_link_set_comm(struct tcx_link *link, struct task_struct *owner)
+{
+	char comm[TASK_COMM_LEN];
+
+	get_task_comm(comm, owner);
+	string_escape_str(comm, link->owner_comm,
+			  sizeof(link->owner_comm) - 1,
+			  ESCAPE_ANY | ESCAPE_NAP | ESCAPE_APPEND, "\\");
+}
+
+/*
+ * A tag is NUL-terminated printable ASCII, as bpf_obj_name_cpy() wants
+ * program names to be: it is printed in fdinfo, which parsers read line
+ * by line.
+ */
+static bool tcx_link_tag_valid(const char *tag, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && tag[i]; i++)
+		if (!isascii(tag[i]) || !isprint(tag[i]))
+			return false;
+	return i < len;
+}
+
 static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
 				       const struct tcx_link_create_args *args,
 				       struct task_struct *owner)
@@ -485,7 +524,7 @@ static struct tcx_link *tcx_link_alloc(struct bpf_prog *prog,
 	link->prog = prog;
 	link->owner_pid = get_pid(task_tgid(owner));
 	link->owner_uid = current_uid();
-	get_task_comm(link->owner_comm, owner);
+	tcx_link_set_comm(link, owner);
 	memcpy(link->tag, args->tag, sizeof(link->tag));
 
 	/* Reserved now, visible by id only once the link is attached. */
@@ -518,7 +557,7 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args,
 	int fd, ret;
 
 	if (args->flags & ~TCX_F_ATTACH_MASK || args->direction > TCX_EGRESS ||
-	    strnlen(args->tag, sizeof(args->tag)) == sizeof(args->tag))
+	    !tcx_link_tag_valid(args->tag, sizeof(args->tag)))
 		return -EINVAL;
 	prog = tcx_prog_get_fd(args->prog_fd);
 	if (IS_ERR(prog))
@@ -544,9 +583,9 @@ int tcx_link_create(struct net *net, const struct tcx_link_create_args *args,
 	rtnl_lock();
 	dev = __dev_get_by_index(net, args->ifindex);
 	if (dev)
-		ret = tcx_hook_attach(dev, args->direction, prog, link, NULL,
-				      args->flags, args->relative_fd,
-				      args->expected_revision);
+		ret = tcx_dev_attach(dev, args->direction, prog, link, NULL,
+				     args->flags, args->relative_fd,
+				     args->expected_revision);
 	else
 		ret = -ENODEV;
 	if (!ret)

@@ -441,7 +441,7 @@ out:
  * @entry: the entry passed to it (either entry of the bundle will do)
  *
  * Call after the new entry is published and, for an insert or a delete,
- * after synchronize_rcu().  Puts the program a detach removed from a
+ * after an RCU grace period.  Puts the program a detach removed from a
  * program-owned slot and bumps the revision.
  */
 void tcx_mprog_commit(struct tcx_mprog_entry *entry)
@@ -498,8 +498,8 @@ u32 tcx_mprog_query(const struct tcx_mprog_entry *entry, u32 *prog_ids,
  * @entry_new: set to an empty entry, for a caller that keeps the hook
  *
  * Leaves @entry as it is (the data path may still run it) and releases
- * nothing; the hook counts as empty from now on.  Publish NULL or
- * @entry_new, wait for synchronize_rcu(), then call
+ * nothing; the hook counts as empty from now on.  Publish @entry_new,
+ * wait for an RCU grace period, then call
  * tcx_mprog_release_all(@entry) before anything else changes the hook.
  * The revision does not change.
  */

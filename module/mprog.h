@@ -26,15 +26,17 @@
  * after the grace period live once in the bundle: the data path never
  * reads them.
  *
- * Attach (pseudo-code of the caller, under RTNL):
+ * Attach (pseudo-code of the caller, dev.c's tcx_dev_attach(), under RTNL):
  *
+ *	if (!hook->live)
+ *		tcx_hook_enable(hook);		(netfilter hook, empty array)
  *	ret = tcx_mprog_attach(entry, &entry_new, prog, link, prog_old,
  *			       flags, id_or_fd, expected_revision);
  *	if (ret)
  *		goto err;			(prog still belongs to the caller)
  *	if (entry_new != entry) {		(insert: a and b swapped)
- *		rcu_assign_pointer(hook, entry_new);
- *		synchronize_rcu();
+ *		rcu_assign_pointer(hook->entry, entry_new);
+ *		tcx_dev_sync();			(a grace period: see dev.c)
  *	}					(replace: done in place)
  *	tcx_mprog_commit(entry);		(revision + 1)
  *
@@ -47,17 +49,21 @@
  *   WRITE_ONCE and, for a program-owned slot, puts the old program at once
  *   (programs are freed after an RCU grace period anyway).
  *
- * Detach (under RTNL):
+ * Detach (tcx_dev_detach(), under RTNL):
  *
  *	ret = tcx_mprog_detach(entry, &entry_new, prog, link,
  *			       flags, id_or_fd, expected_revision);
  *	if (ret)
  *		goto err;
- *	rcu_assign_pointer(hook, tcx_mprog_total(entry_new) ?
- *				 entry_new : NULL);	(or keep entry_new)
- *	synchronize_rcu();
- *	tcx_mprog_commit(entry);	(puts the released program, revision + 1)
- *	(free the per-hook state now if it is empty and unused)
+ *	if (tcx_mprog_total(entry_new)) {
+ *		rcu_assign_pointer(hook->entry, entry_new);
+ *		tcx_dev_sync();
+ *		tcx_mprog_commit(entry);	(puts the released program)
+ *	} else {				(the last program)
+ *		tcx_hook_disable(hook);		(unregister, then tcx_dev_sync())
+ *		tcx_mprog_commit(entry);
+ *		(free the per-hook state)
+ *	}
  *
  *   Inside: REPLACE: EINVAL -> ESTALE -> empty: ENOENT -> resolve the
  *   relative object -> prog given: ENOENT/EBUSY -> BEFORE, AFTER:
@@ -66,26 +72,30 @@
  *   its link: EBUSY.  The delete copies the live entry into the spare,
  *   closes the hole there and returns the spare.
  *
- * Query (under RTNL): tcx_mprog_query() reports the revision and the total
- * and fills at most the given number of ids; the caller applies the
- * ENOSPC and count rules of BPF_PROG_QUERY and copies to user space.
+ * Query (tcx_dev_query()): under RTNL, tcx_mprog_query() reports the
+ * revision and the total and fills at most the given number of ids into
+ * the caller's snapshot; the caller applies the ENOSPC and count rules of
+ * BPF_PROG_QUERY and copies to user space after dropping RTNL.
  *
- * Fast path (under rcu_read_lock_bh):
+ * Fast path (hook.c, a netfilter hook: under rcu_read_lock()):
  *
- *	entry = rcu_dereference_bh(hook);
- *	if (entry)
- *		tcx_mprog_foreach_prog(entry, slot, prog) {
- *			ret = bpf_prog_run(prog, skb);
- *			if (ret != TCX_NEXT)
- *				break;
- *		}
+ *	entry = rcu_dereference(hook->entry);
+ *	if (!READ_ONCE(entry->progs[0]))
+ *		return NF_ACCEPT;		(registered, not yet filled)
+ *	tcx_mprog_foreach_prog(entry, slot, prog) {
+ *		ret = bpf_prog_run(prog, skb);
+ *		if (ret != TCX_NEXT)
+ *			break;
+ *	}
  *
- * Device unregister (under RTNL):
+ * Device unregister (tcx_dev_uninstall(), under RTNL):
  *
- *	tcx_mprog_clear_all(entry, &entry_new);
- *	rcu_assign_pointer(hook, NULL);		(or the empty entry_new)
- *	synchronize_rcu();
+ *	tcx_hook_disable(hook);			(no reader is left)
  *	n = tcx_mprog_release_all(entry, mark_link_defunct, priv);
+ *
+ *   A caller that keeps the hook running instead empties it with
+ *   tcx_mprog_clear_all(), publishes the empty entry it returns, waits for
+ *   a grace period, then calls tcx_mprog_release_all().
  *
  * Locking
  * ~~~~~~~
@@ -93,7 +103,7 @@
  * RTNL held (the caller's lock serialises all changes of a hook; this file
  * takes no lock).  The data path reads the live entry under RCU and touches
  * nothing but its program array.  A change returned in entry_new must be
- * published, followed by synchronize_rcu() and tcx_mprog_commit(), before
+ * published, followed by an RCU grace period and tcx_mprog_commit(), before
  * the next change to the same bundle: the next insert or delete reuses the
  * now spare entry as its scratch buffer.
  *
@@ -139,16 +149,18 @@ struct tcx_mprog_bundle {
 };
 
 /*
- * Provided elsewhere (the ioctl and link code in the module, the shim in the
- * host tests).  bpf_prog_put() comes from <linux/bpf.h>.
+ * What this file needs from the code around it, defined there: in the
+ * module by dev.c (programs) and link.c (links), on the host by the unit
+ * tests' shim (tests/unit/shim/fake.c).  bpf_prog_put() comes from
+ * <linux/bpf.h>.
  */
 
-/* A referenced SCHED_CLS program, or ERR_PTR(-EBADF/-EINVAL). */
+/* dev.c: a referenced SCHED_CLS program, or ERR_PTR(-EBADF/-EINVAL). */
 struct bpf_prog *tcx_prog_get_fd(u32 fd);
 u32 tcx_prog_id(const struct bpf_prog *prog);
 /*
- * A referenced tcx link, or ERR_PTR: -EBADF for a bad fd, -EINVAL for an
- * fd that is not a tcx link, -ENOENT for an unknown id.
+ * link.c: a referenced tcx link, or ERR_PTR: -EBADF for a bad fd, -EINVAL
+ * for an fd that is not a tcx link, -ENOENT for an unknown id.
  */
 struct tcx_link *tcx_link_get_rel(u32 fd_or_id, bool by_id);
 void tcx_link_put(struct tcx_link *link);

@@ -23,6 +23,15 @@
  * hook can count it; the core would drop such a packet further on.
  * bpf_clone_redirect() transmits its clone inside the helper, so it needs
  * nothing from this file.
+ *
+ * Mirrors net/core/filter.c of Linux 6.1.192 (linux-source-6.1 of Debian
+ * 12, 6.1.0-57), which carries upstream commit 09d88791c7cd for the flag
+ * values: skb_do_redirect() -> tcx_redirect(), __bpf_redirect_common() ->
+ * tcx_redirect_common(), __bpf_redirect_no_mac() -> tcx_redirect_no_mac(),
+ * __bpf_tx_skb() -> tcx_tx_skb(), __bpf_redirect_neigh_v4/v6() and
+ * bpf_out_neigh_v4/v6() -> tcx_redirect_neigh_v4/v6() and
+ * tcx_out_neigh_v4/v6().  A later sync diffs those functions between
+ * 6.1.192 and the new release.
  */
 #include <linux/etherdevice.h>
 #include <linux/filter.h>
@@ -41,9 +50,17 @@
 #include "redirect.h"
 
 /*
- * The helpers' internal bpf_redirect_info flags.  net/core/filter.c keeps
- * them in a private enum; the values are those of 6.1.
+ * The helpers' internal bpf_redirect_info flags, private to
+ * net/core/filter.c.  Their values moved from bits 1-3 to bits 16-18 with
+ * upstream commit 09d88791c7cd ("bpf: Make sure internal and UAPI
+ * bpf_redirect flags don't overlap"), whose uapi half added
+ * BPF_F_REDIRECT_FLAGS: a kernel whose headers define it uses the values
+ * below, one without it uses others and would misroute the packets of
+ * bpf_redirect_peer() and bpf_redirect_neigh().
  */
+#ifndef BPF_F_REDIRECT_FLAGS
+#error "tcx: kernel headers predate commit 09d88791c7cd (6.1.115): no BPF_F_REDIRECT_FLAGS"
+#endif
 #define BPF_F_NEIGH	BIT(16)
 #define BPF_F_PEER	BIT(17)
 #define BPF_F_NEXTHOP	BIT(18)

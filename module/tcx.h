@@ -74,17 +74,16 @@ u32 tcx_pin_path(struct tcx_link *link, char *buf, u32 size);
 int tcx_copy_args(void *dst, size_t ksize, size_t min_size,
 		  const void __user *uarg);
 
-/* dev.c, all under RTNL */
-struct tcx_hook *tcx_hook_lookup(const struct net_device *dev,
-				 enum tcx_direction dir);
-int tcx_hook_attach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link,
-		    struct bpf_prog *replace_prog, u32 flags, u32 relative,
-		    u64 revision);
-int tcx_hook_detach(struct net_device *dev, enum tcx_direction dir,
-		    struct bpf_prog *prog, struct tcx_link *link, u32 flags,
-		    u32 relative, u64 revision);
+/* dev.c, the control path of a hook; all under RTNL */
+int tcx_dev_attach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link,
+		   struct bpf_prog *replace_prog, u32 flags, u32 relative,
+		   u64 revision);
+int tcx_dev_detach(struct net_device *dev, enum tcx_direction dir,
+		   struct bpf_prog *prog, struct tcx_link *link, u32 flags,
+		   u32 relative, u64 revision);
 void tcx_dev_unregister(struct net_device *dev);
+void tcx_dev_sync(void);
 
 /* dev.c, the ioctls; they take RTNL */
 int tcx_dev_prog_attach(struct net *net, const struct tcx_prog_args *args);

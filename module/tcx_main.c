@@ -26,11 +26,14 @@
 /*
  * Copy a size-prefixed argument in.  A smaller struct than ours gets zeroes
  * for the fields it lacks; a larger one must have a zero tail (E2BIG).
+ * The size is read once: the copy reads the struct again, and what it
+ * finds in the size field may have changed since.
  */
 int tcx_copy_args(void *dst, size_t ksize, size_t min_size,
 		  const void __user *uarg)
 {
 	u32 usize;
+	int ret;
 
 	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
@@ -38,7 +41,10 @@ int tcx_copy_args(void *dst, size_t ksize, size_t min_size,
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
+	ret = copy_struct_from_user(dst, ksize, uarg, usize);
+	if (!ret)
+		*(u32 *)dst = usize;
+	return ret;
 }
 
 static long tcx_ioctl_version(void __user *uarg)
@@ -321,6 +327,21 @@ static long tcx_ioctl_caller(struct file *file, unsigned int nr,
 	return ret;
 }
 
+/* Changing a hook takes /dev/tcx opened for writing; reading one does not. */
+static bool tcx_ioctl_writes(unsigned int nr)
+{
+	switch (nr) {
+	case _IOC_NR(TCX_IOC_PROG_ATTACH):
+	case _IOC_NR(TCX_IOC_PROG_DETACH):
+	case _IOC_NR(TCX_IOC_LINK_CREATE):
+	case _IOC_NR(TCX_IOC_LINK_PIN_PATH):
+	case _IOC_NR(TCX_IOC_BIND_TASK):
+		return true;
+	default:
+		return false;
+	}
+}
+
 static long tcx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -328,6 +349,8 @@ static long tcx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	/* The size in the command number is not checked: the struct's is. */
 	if (_IOC_TYPE(cmd) != TCX_IOC_MAGIC)
 		return -ENOTTY;
+	if (tcx_ioctl_writes(_IOC_NR(cmd)) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(TCX_IOC_VERSION):

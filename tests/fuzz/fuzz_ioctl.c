@@ -16,8 +16,8 @@
  *  - the errno is one that command can give, and exactly the one called
  *    for where that is known: ENOTTY for the wrong file or an unknown
  *    command, EFAULT, EINVAL or E2BIG for the argument's framing, EINVAL
- *    for unknown flags, a bad direction, a non-zero reserved field or an
- *    unterminated tag;
+ *    for unknown flags, a bad direction, a non-zero reserved field or a
+ *    tag that is unterminated or not printable ASCII;
  *  - a failed call changed nothing: every hook reports the same revision
  *    and programs, and no fd appeared;
  *  - a successful one did what it says and nothing else, as a query and
@@ -903,8 +903,10 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 						      a.create.ifindex,
 						      a.create.direction);
 		n = rnd(f, 12) ? rnd(f, TCX_TAG_LEN) : TCX_TAG_LEN;
+		/* Now and then a byte that makes the tag invalid. */
 		for (i = 0; i < n; i++)
-			a.create.tag[i] = 'a' + rnd(f, 26);
+			a.create.tag[i] = rnd(f, 40) ? 'a' + rnd(f, 26) :
+						       rnd(f, 256);
 		break;
 	case FZ_GET_FD_BY_ID:
 		a.id.id = pick_id(f, true);
@@ -1168,6 +1170,17 @@ static void check_info_written(struct fz *f, const struct frame *fr,
 			fr->usize);
 }
 
+/* NUL-terminated printable ASCII, as tcx.ko wants a link's tag. */
+static bool tag_valid(const char *tag)
+{
+	int i;
+
+	for (i = 0; i < TCX_TAG_LEN && tag[i]; i++)
+		if ((unsigned char)tag[i] < 0x20 || (unsigned char)tag[i] > 0x7e)
+			return false;
+	return i < TCX_TAG_LEN;
+}
+
 /*
  * The argument checks every command makes first, on the struct as the
  * module sees it (the caller's bytes, zeroes past them): true when they
@@ -1197,7 +1210,7 @@ static bool args_invalid(enum fz_cmd c, const struct frame *fr, size_t ksize)
 	case FZ_LINK_CREATE:
 		return k.create.flags & ~TCX_F_ATTACH_MASK ||
 		       k.create.direction > TCX_EGRESS ||
-		       !memchr(k.create.tag, 0, TCX_TAG_LEN);
+		       !tag_valid(k.create.tag);
 	case FZ_GET_FD_BY_ID:
 		return k.id.flags;
 	case FZ_UPDATE:

@@ -43,6 +43,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -256,6 +258,55 @@ static inline int tcx_run(const char *fmt, ...)
 	if (ret == -1)
 		return -errno;
 	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -ECHILD;
+}
+
+/* Can this process create a user namespace?  Tried in a child. */
+static inline bool tcx_test_userns_possible(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (!pid)
+		_exit(unshare(CLONE_NEWUSER) ? 1 : 0);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       !WEXITSTATUS(st);
+}
+
+/*
+ * The test VM runs everything in a chroot, and a chrooted process may not
+ * create user namespaces (EPERM).  In a mount namespace of the test's own,
+ * do what switch_root does: climb out to the namespace's root and move the
+ * old root on top of it, so that the root is the namespace's again.
+ */
+static inline int tcx_test_leave_chroot(void)
+{
+	const char *dir = "/tmp/tcx-test-escape";
+	int oldroot, i, ret = 0;
+
+	if (tcx_test_userns_possible())
+		return 0;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		return -errno;
+	if ((mkdir(dir, 0700) && errno != EEXIST) || chdir("/") ||
+	    chroot(dir)) {
+		ret = -errno;
+		goto out;
+	}
+	/* The working directory is outside the new root: walk up from it. */
+	for (i = 0; i < 64 && !ret; i++)
+		ret = chdir("..") ? -errno : 0;
+	if (ret || chroot(".") || fchdir(oldroot) ||
+	    mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/"))
+		ret = ret ?: -errno;
+	if (!ret && !tcx_test_userns_possible())
+		ret = -EPERM;
+out:
+	close(oldroot);
+	return ret;
 }
 
 #endif /* __TCX_TEST_H */

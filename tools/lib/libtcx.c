@@ -235,6 +235,20 @@ int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q)
 	return libtcx_err(ret);
 }
 
+/*
+ * Printable ASCII that fits with its NUL, as tcx.ko checks: a tag ends up
+ * in fdinfo and tcxctl's output, where a newline could forge lines.
+ */
+static bool tag_valid(const char *tag, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && tag[i]; i++)
+		if ((unsigned char)tag[i] < 0x20 || (unsigned char)tag[i] > 0x7e)
+			return false;
+	return i < size;
+}
+
 int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 		    const struct tcx_opts *opts)
 {
@@ -261,7 +275,7 @@ int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 	args.expected_revision = pargs.expected_revision;
 	tag = OPTS_GET(opts, tag, NULL);
 	if (tag) {
-		if (strlen(tag) >= sizeof(args.tag))
+		if (!tag_valid(tag, sizeof(args.tag)))
 			return libtcx_err(-EINVAL);
 		strcpy(args.tag, tag);
 	}
