@@ -14,6 +14,8 @@
 #                         control), then in the 6.1 VM through the layer and
 #                         without it; results in build/results/compat-{612,61}.*
 #   make compat-expected  record tests/compat/loader.expected in the 6.12 VM
+#   make demo             also needs them: stock bpftool 7.5 lists the demo's
+#                         programs through the layer (tests/demo/run)
 
 PUBLIC		+= compat-tests check-compat compat-expected
 
@@ -78,6 +80,9 @@ check-compat: module compat-tests
 	@tests/vm/run -q -t 300 -- env $(COMPAT_61_ENV) \
 		tests/compat/run $(RESULTS) compat-61; \
 		rc=$$?; [ $$rc = 0 ] || echo $$rc >$(RESULTS)/compat-61-vm.rc
+
+# The demo's step with stock bpftool 7.5 under the layer.
+demo: compat-tests
 
 compat-expected: compat-tests
 	@$(DEPS) kernel612
