@@ -272,6 +272,57 @@ static struct bpf_link *attach_tcx(const char *what, enum compat_slot slot,
 	return link;
 }
 
+/*
+ * bpf_prog_attach_opts() of SLOT on ingress; replace < 0 for no
+ * BPF_F_REPLACE, a relative id (libbpf adds BPF_F_ID) or fd, or neither.
+ */
+static void prog_attach(const char *what, enum compat_slot slot, __u32 flags,
+			int replace, int relative_fd, __u32 relative_id,
+			__u64 revision, int want)
+{
+	LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = flags,
+		    .relative_fd = relative_fd, .relative_id = relative_id,
+		    .expected_revision = revision);
+	int err;
+
+	if (replace >= 0) {
+		o.flags |= BPF_F_REPLACE;
+		o.replace_prog_fd = t.prog_fd[replace];
+	}
+	err = bpf_prog_attach_opts(t.prog_fd[slot], t.ifindex, BPF_TCX_INGRESS,
+				   &o);
+	step(what, err, want, NULL);
+}
+
+/* bpf_prog_detach_opts() from ingress: prog_fd 0 detaches by position. */
+static void prog_detach(const char *what, int prog_fd, __u32 relative_id,
+			int want)
+{
+	LIBBPF_OPTS(bpf_prog_detach_opts, o, .relative_id = relative_id);
+	int err;
+
+	err = bpf_prog_detach_opts(prog_fd, t.ifindex, BPF_TCX_INGRESS, &o);
+	step(what, err, want, NULL);
+}
+
+/* A query that asks for the count only, and one with too little room. */
+static void query_sizes(void)
+{
+	__u32 ids[2] = {}, links[2] = {};
+	LIBBPF_OPTS(bpf_prog_query_opts, count_only);
+	LIBBPF_OPTS(bpf_prog_query_opts, small, .prog_ids = ids,
+		    .link_ids = links, .count = 2);
+	int err;
+
+	err = bpf_prog_query_opts(t.ifindex, BPF_TCX_INGRESS, &count_only);
+	step("prog_query_opts, count only", err, 0, "count %u, revision %llu",
+	     count_only.count, (unsigned long long)count_only.revision);
+	err = bpf_prog_query_opts(t.ifindex, BPF_TCX_INGRESS, &small);
+	step("prog_query_opts, room for 2", err, ENOSPC,
+	     "count %u, revision %llu, first: %s %s", small.count,
+	     (unsigned long long)small.revision, slot_name(ids[0], links[0]),
+	     slot_name(ids[1], links[1]));
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -585,72 +636,24 @@ static int do_run(char **argv)
 	show_hook("prog_query ingress", BPF_TCX_INGRESS, 3);
 
 	/* The program API next to links. */
-	{
-		LIBBPF_OPTS(bpf_prog_attach_opts, o,
-			    .flags = BPF_F_BEFORE | BPF_F_LINK,
-			    .relative_fd = bpf_link__fd(l1));
-
-		err = bpf_prog_attach_opts(t.prog_fd[COMPAT_ING_E], t.ifindex,
-					   BPF_TCX_INGRESS, &o);
-		step("prog_attach_opts ing_e, before L1 (BPF_F_BEFORE|BPF_F_LINK)",
-		     err, 0, NULL);
-	}
-	{
-		LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI);
-
-		err = bpf_prog_attach_opts(t.prog_fd[COMPAT_ING_F], t.ifindex,
-					   BPF_TCX_INGRESS, &o);
-		step("prog_attach_opts ing_f, BPF_F_ALLOW_MULTI", err, EINVAL, NULL);
-	}
+	prog_attach("prog_attach_opts ing_e, before L1 (BPF_F_BEFORE|BPF_F_LINK)",
+		    COMPAT_ING_E, BPF_F_BEFORE | BPF_F_LINK, -1,
+		    bpf_link__fd(l1), 0, 0, 0);
+	prog_attach("prog_attach_opts ing_f, BPF_F_ALLOW_MULTI", COMPAT_ING_F,
+		    BPF_F_ALLOW_MULTI, -1, 0, 0, 0, EINVAL);
+	prog_attach("prog_attach_opts ing_f, expected_revision 1", COMPAT_ING_F,
+		    0, -1, 0, 0, 1, ESTALE);
 	show_hook("prog_query ingress", BPF_TCX_INGRESS, 4);
-	{
-		LIBBPF_OPTS(bpf_prog_query_opts, q);
-
-		err = bpf_prog_query_opts(t.ifindex, BPF_TCX_INGRESS, &q);
-		step("prog_query_opts, count only", err, 0,
-		     "count %u, revision %llu", q.count,
-		     (unsigned long long)q.revision);
-	}
-	{
-		__u32 ids[2] = {}, links[2] = {};
-		LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids,
-			    .link_ids = links, .count = 2);
-
-		err = bpf_prog_query_opts(t.ifindex, BPF_TCX_INGRESS, &q);
-		step("prog_query_opts, room for 2", err, ENOSPC,
-		     "count %u, revision %llu, first: %s %s", q.count,
-		     (unsigned long long)q.revision, slot_name(ids[0], links[0]),
-		     slot_name(ids[1], links[1]));
-	}
-	{
-		LIBBPF_OPTS(bpf_prog_detach_opts, o);
-
-		err = bpf_prog_detach_opts(t.prog_fd[COMPAT_ING_A], t.ifindex,
-					   BPF_TCX_INGRESS, &o);
-		step("prog_detach_opts ing_a (owned by L1)", err, EBUSY, NULL);
-	}
+	query_sizes();
+	prog_detach("prog_detach_opts ing_a (owned by L1)",
+		    t.prog_fd[COMPAT_ING_A], 0, EBUSY);
 
 	/* A relative program by id that is not on the hook. */
-	{
-		LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_REPLACE,
-			    .replace_prog_fd = t.prog_fd[COMPAT_ING_E],
-			    .relative_id = t.prog_id[COMPAT_SPARE]);
-
-		err = bpf_prog_attach_opts(t.prog_fd[COMPAT_ING_F], t.ifindex,
-					   BPF_TCX_INGRESS, &o);
-		step("prog_attach_opts ing_f replacing ing_e, relative id of spare (BPF_F_REPLACE|BPF_F_ID)",
-		     err, 0, NULL);
-	}
+	prog_attach("prog_attach_opts ing_f replacing ing_e, relative: spare's id (BPF_F_REPLACE|BPF_F_ID)",
+		    COMPAT_ING_F, 0, COMPAT_ING_E, 0, t.prog_id[COMPAT_SPARE], 0, 0);
 	show_hook("prog_query ingress", BPF_TCX_INGRESS, 4);
-	{
-		LIBBPF_OPTS(bpf_prog_detach_opts, o,
-			    .relative_id = t.prog_id[COMPAT_SPARE]);
-
-		err = bpf_prog_detach_opts(t.prog_fd[COMPAT_ING_F], t.ifindex,
-					   BPF_TCX_INGRESS, &o);
-		step("prog_detach_opts ing_f, relative id of spare (BPF_F_ID)",
-		     err, 0, NULL);
-	}
+	prog_detach("prog_detach_opts ing_f, relative: spare's id (BPF_F_ID)",
+		    t.prog_fd[COMPAT_ING_F], t.prog_id[COMPAT_SPARE], 0);
 	show_hook("prog_query ingress", BPF_TCX_INGRESS, 3);
 
 	/* Egress, then packets through both hooks. */
@@ -673,13 +676,8 @@ static int do_run(char **argv)
 	err = bpf_link__update_program(l2, t.prog[COMPAT_ING_B]);
 	step("link__update_program L2 after the detach", err, ENOLINK, NULL);
 	show_hook("prog_query ingress", BPF_TCX_INGRESS, 2);
-	{
-		LIBBPF_OPTS(bpf_prog_detach_opts, o);
-
-		err = bpf_prog_detach_opts(0, t.ifindex, BPF_TCX_INGRESS, &o);
-		step("prog_detach_opts, no program (the last, owned by L3)",
-		     err, EBUSY, NULL);
-	}
+	prog_detach("prog_detach_opts, no program (the last, owned by L3)", 0,
+		    0, EBUSY);
 
 	/* Closing the links takes their programs off. */
 	bpf_link__destroy(l1);
