@@ -36,7 +36,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -72,11 +71,12 @@ static struct {
 	int failed;
 } t;
 
+/* err is a positive errno, or 0. */
 static const char *err_name(int err)
 {
 	static char buf[32];
 
-	switch (err < 0 ? -err : err) {
+	switch (err) {
 	case 0:		return "ok";
 	case EPERM:	return "EPERM";
 	case ENOENT:	return "ENOENT";
@@ -91,7 +91,7 @@ static const char *err_name(int err)
 	case ESTALE:	return "ESTALE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	}
-	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
+	snprintf(buf, sizeof(buf), "errno %d", err);
 	return buf;
 }
 
@@ -100,10 +100,11 @@ static const char *err_name(int err)
  * and details.  A step that differs is marked and counted; the transcript
  * of the run is what the driver compares across kernels.
  */
-static int step(const char *what, int err, int want, const char *fmt, ...)
+static void step(const char *what, int err, int want, const char *fmt, ...)
 {
 	va_list ap;
 
+	err = abs(err);
 	printf("%s: %s", what, err_name(err));
 	if (fmt && *fmt) {
 		printf(", ");
@@ -111,13 +112,12 @@ static int step(const char *what, int err, int want, const char *fmt, ...)
 		vprintf(fmt, ap);
 		va_end(ap);
 	}
-	if ((err < 0 ? -err : err) != want) {
+	if (err != want) {
 		printf("  <-- FAILED: upstream gives %s", err_name(want));
 		t.failed++;
 	}
 	printf("\n");
 	fflush(stdout);
-	return (err < 0 ? -err : err) == want ? 0 : -1;
 }
 
 /* A fact that must hold, with the line it prints. */
@@ -200,7 +200,8 @@ static const char *attach_type_name(__u32 type)
 }
 
 /* The hook's programs, in run order, as "name[link]" or "name" (no link). */
-static int show_hook(const char *what, enum bpf_attach_type type, int want_count)
+static void show_hook(const char *what, enum bpf_attach_type type,
+		      int want_count)
 {
 	__u32 prog_ids[MAX_PROGS] = {}, link_ids[MAX_PROGS] = {}, i;
 	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = prog_ids,
@@ -217,9 +218,9 @@ static int show_hook(const char *what, enum bpf_attach_type type, int want_count
 	     (unsigned long long)q.revision, q.count, list);
 	expect((int)q.count == want_count, "  %u program(s) on %s %s",
 	       q.count, t.dev, attach_type_name(type));
-	return err;
 }
 
+/* An ingress link's info: want_ifindex is 0 once it is detached. */
 static void show_link(const char *what, int link_fd, __u32 want_ifindex,
 		      enum compat_slot want_prog)
 {
@@ -238,8 +239,9 @@ static void show_link(const char *what, int link_fd, __u32 want_ifindex,
 		return;
 	expect(info.type == BPF_LINK_TYPE_TCX &&
 	       info.tcx.ifindex == want_ifindex &&
+	       info.tcx.attach_type == BPF_TCX_INGRESS &&
 	       info.prog_id == t.prog_id[want_prog],
-	       "  expected: type tcx, ifindex %s, prog %s",
+	       "  expected: type tcx, ifindex %s, attach_type tcx_ingress, prog %s",
 	       ifindex_name(want_ifindex), prog_names[want_prog]);
 }
 
@@ -720,7 +722,7 @@ static int do_pin(char **argv)
 	err = bpf_link__pin(link, argv[3]);
 	if (err) {
 		fprintf(stderr, "loader: pin at %s: %s\n", argv[3],
-			err_name(err));
+			err_name(-err));
 		return 1;
 	}
 	return 0;
