@@ -69,7 +69,10 @@ $(COMPAT_T)/bpftool: $(BPO)/.version
 
 # One VM per kernel: 6.12 natively (the control: its transcripts must match
 # tests/compat/loader.expected as well), 6.1 through both faces of the layer
-# and bare (the clients must fail there).  Each leaves NAME.tap and NAME.rc
+# and bare (the clients must fail there).  The expected transcript is kept
+# in the tree rather than recorded afresh by each run: a change to it is
+# reviewed like code, a 6.1 run can be judged without booting 6.12, and the
+# 6.12 run of every check-compat proves that it still holds upstream.  Each leaves NAME.tap and NAME.rc
 # in build/results for tests/tally; NAME-vm.rc only when the VM itself
 # failed (crash, splat, time-out) rather than a test.  A build that fails
 # is one failed test, so that `make check` still reaches its tally.

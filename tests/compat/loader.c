@@ -425,7 +425,7 @@ out:
 	return fd;
 }
 
-/* Receive n datagrams on fd within two seconds; the sender of the last. */
+/* Receive n datagrams on fd, each within 5 s; the sender of the last. */
 static int receive(int fd, int n, struct sockaddr_in *from)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -433,7 +433,7 @@ static int receive(int fd, int n, struct sockaddr_in *from)
 	char buf[64];
 	int got = 0;
 
-	while (got < n && poll(&pfd, 1, 2000) == 1) {
+	while (got < n && poll(&pfd, 1, 5000) == 1) {
 		len = sizeof(*from);
 		if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)from,
 			     &len) >= 0)
