@@ -62,3 +62,11 @@ COMPAT_PROG("tcx/ingress", ing_f, COMPAT_ING_F)
 COMPAT_PROG("tcx/egress", eg_a, COMPAT_EG_A)
 /* Never attached: the relative program "elsewhere" of the by-id cases. */
 COMPAT_PROG("tcx/ingress", spare, COMPAT_SPARE)
+
+/* For a link of the kernel's own next to the tcx ones. */
+SEC("xdp")
+int xdp_pass(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_PASS;
+}

@@ -10,7 +10,8 @@
  *   loader run OBJECT DEVICE PEER_NETNS PEER_ADDR PIN_DIR
  *	Every tcx call of libbpf on DEVICE (in this netns), with packets
  *	from and to PEER_ADDR (on the veth peer, in netns PEER_NETNS), a
- *	link pinned under PIN_DIR and fetched back by a second process.
+ *	link pinned under PIN_DIR and fetched back by a second process, and
+ *	the link ids walked with an XDP link of the kernel's own among them.
  *	Prints one line per step, with each outcome checked against what
  *	upstream's tcx does; exit status 0 only if all of them held.
  *   loader pin OBJECT PROGRAM DEVICE PATH
@@ -61,6 +62,7 @@ static const char *const prog_names[COMPAT_NPROGS] = {
 static struct {
 	struct bpf_object *obj;
 	struct bpf_program *prog[COMPAT_NPROGS];
+	struct bpf_program *xdp;
 	int prog_fd[COMPAT_NPROGS];
 	__u32 prog_id[COMPAT_NPROGS];
 	int counts_fd;
@@ -146,22 +148,28 @@ static const char *prog_name(__u32 id)
 	return id ? "prog-not-ours" : "none";
 }
 
-/* "L<n>": the order in which this link id first appeared. */
+/* n of "L<n>": the order in which this link id first appeared. */
+static int link_index(__u32 id)
+{
+	int i;
+
+	for (i = 0; i < t.nlinks; i++)
+		if (t.link_id[i] == id)
+			return i + 1;
+	if (t.nlinks < MAX_LINKS)
+		t.link_id[t.nlinks++] = id;
+	return t.nlinks;
+}
+
 static const char *link_name(__u32 id)
 {
 	static char buf[4][16];
 	static int n;
-	int i;
 
 	if (!id)
 		return "none";
-	for (i = 0; i < t.nlinks; i++)
-		if (t.link_id[i] == id)
-			break;
-	if (i == t.nlinks && t.nlinks < MAX_LINKS)
-		t.link_id[t.nlinks++] = id;
 	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof(buf[n]), "L%d", i + 1);
+	snprintf(buf[n], sizeof(buf[n]), "L%d", link_index(id));
 	return buf[n];
 }
 
@@ -368,6 +376,11 @@ static int open_object(const char *path)
 		}
 		t.prog_id[i] = info.id;
 	}
+	t.xdp = bpf_object__find_program_by_name(t.obj, "xdp_pass");
+	if (!t.xdp) {
+		fprintf(stderr, "loader: no program xdp_pass in %s\n", path);
+		return -1;
+	}
 	t.counts_fd = bpf_object__find_map_fd_by_name(t.obj, "counts");
 	if (t.counts_fd < 0) {
 		fprintf(stderr, "loader: no map counts in %s\n", path);
@@ -565,10 +578,14 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* Walk all link ids, as bpftool link show does: ours must be there. */
-static void walk_links(int want)
+/*
+ * Walk all link ids, as bpftool link show does: the tcx links on DEVICE
+ * must be listed beside the kernel's own XDP link there, and each id must
+ * open the link that has it.
+ */
+static void walk_links(int want_tcx, int want_xdp)
 {
-	int order[MAX_LINKS], n = 0, fd, err, i, tcx = 0;
+	int tcx[MAX_LINKS], ntcx = 0, xdp = 0, wrong = 0, fd, err, ret, i;
 	struct bpf_link_info info;
 	char list[256] = "";
 	size_t off = 0;
@@ -582,31 +599,31 @@ static void walk_links(int want)
 		}
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_TCX &&
-		    (int)info.tcx.ifindex == t.ifindex && n < MAX_LINKS) {
-			/* Its name is its position in link_id[]. */
-			link_name(info.id);
-			for (i = 0; i < t.nlinks; i++)
-				if (t.link_id[i] == info.id)
-					order[n++] = i + 1;
-			tcx++;
-		}
+		ret = bpf_link_get_info_by_fd(fd, &info, &len);
 		close(fd);
+		if (ret || info.id != id)
+			wrong++;
+		else if (info.type == BPF_LINK_TYPE_TCX &&
+			 (int)info.tcx.ifindex == t.ifindex && ntcx < MAX_LINKS)
+			tcx[ntcx++] = link_index(info.id);
+		else if (info.type == BPF_LINK_TYPE_XDP &&
+			 (int)info.xdp.ifindex == t.ifindex)
+			xdp++;
 	}
-	qsort(order, n, sizeof(order[0]), cmp_int);
-	for (i = 0; i < n; i++)
-		off += snprintf(list + off, sizeof(list) - off, " L%d", order[i]);
+	qsort(tcx, ntcx, sizeof(tcx[0]), cmp_int);
+	for (i = 0; i < ntcx; i++)
+		off += snprintf(list + off, sizeof(list) - off, " L%d", tcx[i]);
 	step("link_get_next_id to the end", err, ENOENT, NULL);
-	expect(tcx == want, "  tcx links on %s, by link_get_fd_by_id:%s",
-	       t.dev, list);
+	expect(ntcx == want_tcx && xdp == want_xdp && !wrong,
+	       "  by link_get_fd_by_id on %s: tcx%s, %d xdp, %d id(s) opening another link",
+	       t.dev, list, xdp, wrong);
 }
 
 static int do_run(char **argv)
 {
 	const char *peer_netns = argv[2], *peer_addr = argv[3];
 	const char *pin_dir = argv[4];
-	struct bpf_link *l1, *l2, *l3, *l4;
+	struct bpf_link *l1, *l2, *l3, *l4, *xdp;
 	__u64 want[COMPAT_NPROGS] = {};
 	int err;
 
@@ -667,9 +684,15 @@ static int do_run(char **argv)
 	want[COMPAT_EG_A] = l4 ? PACKETS : 0;
 	packets(peer_netns, peer_addr, want);
 
-	/* Pins and ids. */
+	/* Pins, and ids beside a link of the kernel's own. */
 	pin_and_get(bpf_link__fd(l1), pin_dir, COMPAT_ING_A);
-	walk_links(l4 ? 4 : 3);
+	xdp = bpf_program__attach_xdp(t.xdp, t.ifindex);
+	if (xdp)
+		step("attach_xdp xdp_pass (not tcx)", 0, 0, "link %s",
+		     link_name(link_id_of(xdp)));
+	else
+		step("attach_xdp xdp_pass (not tcx)", -errno, 0, NULL);
+	walk_links(l4 ? 4 : 3, xdp ? 1 : 0);
 
 	/* A detached link stays open, defunct. */
 	err = bpf_link__detach(l2);
@@ -686,6 +709,7 @@ static int do_run(char **argv)
 	bpf_link__destroy(l2);
 	bpf_link__destroy(l3);
 	bpf_link__destroy(l4);
+	bpf_link__destroy(xdp);
 	show_hook("prog_query ingress, links closed", BPF_TCX_INGRESS, 0);
 	show_hook("prog_query egress, links closed", BPF_TCX_EGRESS, 0);
 
