@@ -5,6 +5,8 @@
 #
 #   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
 #   scripts/deps.sh kernel612                      also the 6.12 kernel for the VM
+#   scripts/deps.sh backports                      also bpftool 7.5, libbpf 1.4 and
+#                                                  the 6.12 uapi, unpacked (check-compat)
 #   scripts/deps.sh debug                          also what building a kernel needs
 #   scripts/deps.sh bench                          also what plotting the benchmarks needs
 #   scripts/deps.sh kver                           print the headers' kernel version
@@ -177,6 +179,64 @@ do_kernel612() {
 	rm -rf "$TCX_CACHE/dl612"
 }
 
+# Real tcx clients that we did not write, for `make check-compat`:
+# bookworm-backports' bpftool (7.5), libbpf 1.4 (shared and static) and the
+# 6.12 uapi headers (BPF_TCX_*), unpacked side by side into one tree in the
+# cache through the same private apt state as kernel612.  The host keeps its
+# own bpftool 7.1, libbpf 1.1 and 6.1 headers.
+BACKPORTS_PKGS=(bpftool libbpf1 libbpf-dev linux-libc-dev)
+
+bpo_setup() {
+	local root=$TCX_CACHE/apt-bpo
+
+	mkdir -p "$root/state/lists/partial" "$root/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BPO_SUITE main" \
+		>"$root/sources.list"
+}
+
+# The newest version of package $1 that backports has ("" if none).  The
+# private state reads the host's dpkg status, so installed versions are
+# listed too: only a ~bpo version is backports' own.
+bpo_version() {
+	bpo_apt apt-cache show "$1" 2>/dev/null | sed -n 's/^Version: //p' |
+		grep '~bpo' | sort -V | tail -n1 || true
+}
+
+do_backports() {
+	local root=$TCX_CACHE/apt-bpo dir=$TCX_CACHE/backports dl=$TCX_CACHE/dl-bpo
+	local p ver want=() stamp="" deb
+
+	bpo_setup
+	if [ -z "$(find "$root/state/lists" -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+		echo "deps: apt-get update for $BPO_SUITE (private apt state in $root)" >&2
+		bpo_apt apt-get update -qq || die "apt-get update of $BPO_SUITE failed"
+	fi
+	for p in "${BACKPORTS_PKGS[@]}"; do
+		ver=$(bpo_version "$p")
+		[ -n "$ver" ] || die "no $p in $BPO_SUITE"
+		want+=("$p=$ver")
+		stamp+="$p=$ver "
+	done
+	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$stamp" ] && return 0
+
+	echo "deps: unpacking ${want[*]} from $BPO_SUITE into $dir" >&2
+	rm -rf "$dir.tmp" "$dl"
+	mkdir -p "$dl" "$dir.tmp"
+	(cd "$dl" && bpo_apt apt-get download -qq "${want[@]}") ||
+		die "cannot download ${want[*]}"
+	for deb in "$dl"/*.deb; do
+		dpkg-deb -x "$deb" "$dir.tmp"
+	done
+	# libbpf-dev's libbpf.so is a link to the versioned library of libbpf1.
+	[ -x "$dir.tmp/usr/sbin/bpftool" ] && [ -e "$dir.tmp/usr/lib/x86_64-linux-gnu/libbpf.so" ] &&
+		[ -f "$dir.tmp/usr/lib/x86_64-linux-gnu/libbpf.a" ] ||
+		die "the unpacked backports lack bpftool or libbpf"
+	echo "$stamp" >"$dir.tmp/.version"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+	rm -rf "$dl"
+}
+
 SOURCE_FILES=(
 	tools/testing/selftests/kselftest_harness.h
 	tools/testing/selftests/kselftest.h
@@ -222,9 +282,10 @@ kernel)		do_packages; do_kernel ;;
 source)		do_packages; do_source ;;
 all)		do_packages; do_kernel; do_source ;;
 kernel612)	do_packages; do_kernel612 ;;
+backports)	do_packages; do_backports ;;
 debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;
 bench)		PACKAGES+=("${BENCH_PACKAGES[@]}"); do_packages ;;
 kver)		kver ;;
 env)		do_env ;;
-*)		die "usage: $0 [packages|kernel|kernel612|source|all|debug|bench|kver|env]" ;;
+*)		die "usage: $0 [packages|kernel|kernel612|backports|source|all|debug|bench|kver|env]" ;;
 esac
