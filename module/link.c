@@ -2,7 +2,7 @@
 /*
  * tcx links: attachments owned by a file descriptor.
  *
- * A link is an anonymous-inode file ("tcx_link") that owns one slot of a
+ * A link is an anonymous-inode file ("bpf-link") that owns one slot of a
  * hook's program array.  Its reference count counts the files that point
  * at it, the pin, and short-lived lookups; when it drops to zero the link
  * detaches its program, the way upstream's bpf_link release does.  So a
@@ -475,7 +475,11 @@ static const struct file_operations tcx_link_fops = {
 /* A new file on the link; the file's reference is the caller's to give. */
 static struct file *tcx_link_file(struct tcx_link *link)
 {
-	return anon_inode_getfile("tcx_link", &tcx_link_fops, link, O_RDWR);
+	/*
+	 * Named as 6.12 names a bpf_link's file: tools that tell objects
+	 * apart by that name (bpftool) take ours for a link, which it is.
+	 */
+	return anon_inode_getfile("bpf-link", &tcx_link_fops, link, O_RDWR);
 }
 
 /*

@@ -5,8 +5,9 @@
 #
 #   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
 #   scripts/deps.sh kernel612                      also the 6.12 kernel for the VM
-#   scripts/deps.sh backports                      also bpftool 7.5, libbpf 1.4 and
-#                                                  the 6.12 uapi, unpacked (check-compat)
+#   scripts/deps.sh backports                      bpftool 7.5, libbpf 1.4 and the 6.12
+#                                                  uapi, unpacked (all does it too: the
+#                                                  compat selftests build against them)
 #   scripts/deps.sh debug                          also what building a kernel needs
 #   scripts/deps.sh bench                          also what plotting the benchmarks needs
 #   scripts/deps.sh kver                           print the headers' kernel version
@@ -280,7 +281,7 @@ case "${1:-all}" in
 packages)	do_packages ;;
 kernel)		do_packages; do_kernel ;;
 source)		do_packages; do_source ;;
-all)		do_packages; do_kernel; do_source ;;
+all)		do_packages; do_kernel; do_source; do_backports ;;
 kernel612)	do_packages; do_kernel612 ;;
 backports)	do_packages; do_backports ;;
 debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;

@@ -268,7 +268,9 @@ static const char *fd_kind(int fd)
 		return "program";
 	if (!strcmp(target, "anon_inode:bpf-map"))
 		return "map";
-	if (!strcmp(target, "anon_inode:bpf_link"))
+	/* 6.1's bpf links, and 6.12's and tcx-dkms's. */
+	if (!strcmp(target, "anon_inode:bpf_link") ||
+	    !strcmp(target, "anon_inode:bpf-link"))
 		return "link";
 	return "object";
 }
