@@ -52,7 +52,8 @@ selftests-host: tests
 
 # The suites of shared semantics; stress, fuzz_ioctl, faults and permissions
 # exercise the module itself and are not run against native tcx.
-NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl module_unload
+NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl hardening compat_preload \
+		   compat_supervised module_unload
 
 check-612:
 	@echo "== selftests in the 6.12 VM (native tcx)"

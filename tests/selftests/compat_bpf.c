@@ -2,10 +2,11 @@
 /*
  * bpf() for tcx, as Linux 6.6+ answers it: raw BPF_PROG_ATTACH/DETACH/
  * QUERY, BPF_LINK_* and BPF_OBJ_* calls with upstream's attr layouts
- * (the 6.12 <linux/bpf.h>).  On 6.12 they reach the kernel's own tcx: that
- * run is the control.  On 6.1 the binary re-executes itself under the
+ * (the 6.12 <linux/bpf.h>).  The binary re-executes itself under the
  * compatibility layer first: compat_preload with LD_PRELOAD of
- * libtcx-compat.so, compat_supervised under tcx-compat run.  The same
+ * libtcx-compat.so, compat_supervised under tcx-compat run.  On 6.1 the
+ * layer serves the calls from tcx-dkms; on 6.12 it must step aside, and
+ * the kernel's own tcx answers: that run is the control.  The same
  * expectations hold on both kernels unless a test says otherwise.
  */
 #include "tcx_test.h"
@@ -768,14 +769,15 @@ TEST_F(compat, link_owner)
 	close(link);
 }
 
-/* On 6.1, run under the layer this binary is named for. */
+/* Run under the layer this binary is named for. */
 static void compat_reexec(char **argv)
 {
 	char self[PATH_MAX], layer[PATH_MAX + 64], *slash;
 	const char *dir = getenv("TCX_COMPAT_DIR");
 	ssize_t n;
 
-	if (kernel_native() || getenv("TCX_COMPAT_UNDER"))
+	/* On native tcx too: there the layer must let every call through. */
+	if (getenv("TCX_COMPAT_UNDER"))
 		return;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
