@@ -346,6 +346,7 @@ static void tcx_link_fill_info(struct tcx_link *link,
 }
 
 /* The pin's path, if the caller gave a buffer for it. */
+/* The buffer is only written when there is a path to write. */
 static int tcx_link_info_path(struct tcx_link *link,
 			      const struct tcx_link_info *uinfo)
 {
@@ -354,7 +355,7 @@ static int tcx_link_info_path(struct tcx_link *link,
 	int ret = 0;
 
 	size = min_t(u32, uinfo->pin_path_size, PATH_MAX);
-	if (!uinfo->pin_path || !size)
+	if (!uinfo->pin_path || !size || !tcx_pin_path(link, NULL, 0))
 		return 0;
 	buf = kmalloc(size, GFP_KERNEL);
 	if (!buf)
@@ -368,26 +369,36 @@ static int tcx_link_info_path(struct tcx_link *link,
 	return ret;
 }
 
+/*
+ * The struct is the caller's output, so its tail is not checked: an older
+ * caller gets the fields it has room for, a newer one what we know.  Only
+ * the pin path's buffer is read from it.
+ */
 static long tcx_link_info(struct tcx_link *link, void __user *uarg)
 {
 	struct tcx_link_info info, uinfo;
 	size_t usize;
+	u32 size;
 	int ret;
 
-	ret = tcx_copy_args(&uinfo, sizeof(uinfo),
-			    offsetofend(struct tcx_link_info, flags), uarg);
-	if (ret)
-		return ret;
-	usize = min_t(size_t, uinfo.size, sizeof(info));
+	if (get_user(size, (u32 __user *)uarg))
+		return -EFAULT;
+	if (size < offsetofend(struct tcx_link_info, flags))
+		return -EINVAL;
+	usize = min_t(size_t, size, sizeof(info));
 	tcx_link_fill_info(link, &info, NULL);
 	if (usize >= offsetofend(struct tcx_link_info, pin_path_size)) {
+		if (copy_from_user(&uinfo.pin_path,
+				   uarg + offsetof(struct tcx_link_info, pin_path),
+				   sizeof(uinfo.pin_path) +
+				   sizeof(uinfo.pin_path_size)))
+			return -EFAULT;
 		ret = tcx_link_info_path(link, &uinfo);
 		if (ret)
 			return ret;
 		/* The buffer is the caller's: write its address back. */
 		info.pin_path = uinfo.pin_path;
 	}
-	/* An older caller gets the fields its struct has room for. */
 	if (copy_to_user(uarg + sizeof(u32), &info.id, usize - sizeof(u32)))
 		return -EFAULT;
 	return 0;

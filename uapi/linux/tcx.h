@@ -246,7 +246,8 @@ struct tcx_link_info {
 	/*
 	 * in: a buffer for the path of the link's bpffs pin, or 0; out: the
 	 * size of that path with its NUL (0 if none), as snprintf() counts:
-	 * a smaller buffer gets what fits, NUL-terminated.
+	 * a smaller buffer gets what fits, NUL-terminated; without a pin the
+	 * buffer is not touched.  The rest of the struct is output only.
 	 */
 	__aligned_u64 pin_path;
 	__u32	pin_path_size;
