@@ -108,6 +108,7 @@ check:
 	@echo "== selftests in the VM"
 	@tests/vm/run -- tests/selftests/run $(RESULTS); echo $$? >$(RESULTS)/vm.rc
 	@$(SUBMAKE) check-612
+	@$(SUBMAKE) check-upstream-stage
 	@tests/tally $(RESULTS)
 
 endif
