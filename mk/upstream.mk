@@ -10,8 +10,11 @@
 #                          N skipped of the 6.1 run under the layer
 #
 # check-upstream-stage is the stage of `make check`: the 6.1 run under the
-# layer and the 6.12 control (the bare run shows nothing new each time), its
-# totals in build/results/upstream.tap for tests/tally.
+# layer only (about 2.5 minutes under emulation), its totals in
+# build/results/upstream.tap for tests/tally.  The 6.12 control (3 more
+# minutes) changes only with the 6.12 kernel or the source, and the bare run
+# only shows again that 6.1 refuses tcx through bpf(): both are left to
+# check-upstream.
 
 PUBLIC		+= upstream check-upstream
 
@@ -31,10 +34,9 @@ check-upstream: all upstream
 	tests/upstream/run $(RESULTS)
 
 check-upstream-stage:
-	@echo "== upstream's tc_opts and tc_links: 6.1 under tcx-compat, 6.12 native"
+	@echo "== upstream's tc_opts and tc_links on 6.1 under tcx-compat"
 	@{ $(SUBMAKE) upstream >$(RESULTS)/upstream-build.log 2>&1 && \
-		$(DEPS) kernel612 && \
-		tests/upstream/run --runs "compat native" $(RESULTS); } || \
+		tests/upstream/run --runs compat $(RESULTS); } || \
 		[ -f $(RESULTS)/upstream.tap ] || \
 		{ echo 1 >$(RESULTS)/upstream.rc; tail -n 20 $(RESULTS)/upstream-build.log; }
 
