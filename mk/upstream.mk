@@ -10,7 +10,7 @@
 #                          N skipped of the 6.1 run under the layer
 #
 # check-upstream-stage is the stage of `make check`: the 6.1 run under the
-# layer only (about 2.5 minutes under emulation), its totals in
+# layer only (2 to 4 minutes under emulation), its totals in
 # build/results/upstream.tap for tests/tally.  The 6.12 control (3 more
 # minutes) changes only with the 6.12 kernel or the source, and the bare run
 # only shows again that 6.1 refuses tcx through bpf(): both are left to
