@@ -109,6 +109,7 @@ check:
 	@tests/vm/run -- tests/selftests/run $(RESULTS); echo $$? >$(RESULTS)/vm.rc
 	@$(SUBMAKE) check-612
 	@$(SUBMAKE) check-compat
+	@$(SUBMAKE) check-upstream-stage
 	@tests/tally $(RESULTS)
 
 endif
