@@ -702,7 +702,7 @@ static void check_link_json(struct __test_metadata *_metadata,
 
 TEST_F(ctl, link_lifecycle)
 {
-	char name[BPF_OBJ_NAME_LEN], tag[32], line[256], pin[PATH_MAX];
+	char name[BPF_OBJ_NAME_LEN], tag[32], line[512], pin[128];
 	struct json_object *root, *jv;
 	struct tcx_link_info li;
 	__u32 link, p, q, r, s;
@@ -738,9 +738,9 @@ TEST_F(ctl, link_lifecycle)
 	CTL_OK("link", "show", "id", num(link));
 	if (tcx_test_native())
 		snprintf(line, sizeof(line),
-			 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned\n"
+			 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned %s\n"
 			 "\towner n/a  tag n/a\n",
-			 link, li.prog_id, self->if0);
+			 link, li.prog_id, self->if0, pin);
 	else
 		snprintf(line, sizeof(line),
 			 "%u: tcx  prog %u ctl_in  dev ctl0 (ifindex %d) ingress  attached  pinned\n"
@@ -977,8 +977,9 @@ TEST_F(ctl, show)
 		snprintf(line, sizeof(line), "\n  2    %-8u %-16s ",
 			 h.ids[2], "ctl_in");
 		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
-		snprintf(line, sizeof(line), " %-8u %-22s %-16s yes\n", link,
-			 "n/a", "n/a");
+		/* libtcx's own pin, where it is. */
+		snprintf(line, sizeof(line), " %-8u %-22s %-16s %s/link-%u\n",
+			 link, "n/a", "n/a", TCX_NATIVE_PIN_DIR, link);
 		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
 	}
 	CTL_OK("show", "dev", "ctl1", "egress");
