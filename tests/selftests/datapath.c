@@ -1001,41 +1001,43 @@ static int clsact_attach(dp_t *self, int ns, int ifindex,
 }
 
 /*
- * Next to a cls_bpf program under clsact: at ingress clsact runs first,
- * then tcx (the netfilter ingress hook comes after tc on 6.1).
+ * Next to a cls_bpf program under clsact, at ingress: with tcx-dkms
+ * clsact runs first, then tcx (the netfilter ingress hook comes after tc
+ * on 6.1); upstream runs tcx first, then clsact, after a chain that ends
+ * in TCX_NEXT.
  */
 TEST_F_TIMEOUT(dp, clsact_ingress_order, DP_TIMEOUT)
 {
 	char buf[64];
 	int rx;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
 	ASSERT_EQ(0, clsact_attach(self, NS_R, self->y1, BPF_TC_INGRESS, "cls_rec"));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("10,1", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(tcx_test_native() ? "1,10" : "10,1",
+		     order_str(self, buf, sizeof(buf)));
 	close(rx);
 }
 
 /*
- * At egress tcx runs first, then clsact; TCX_PASS leaves tc_classid in
- * skb->tc_index (truncated to 16 bits, as upstream), which the cls_bpf
- * program after it sees.
+ * At egress tcx runs first, then clsact, upstream and tcx-dkms alike.
+ * TCX_PASS leaves tc_classid in skb->tc_index (truncated to 16 bits, as
+ * upstream); upstream then skips classic tc, while with tcx-dkms the
+ * cls_bpf program after it still runs and sees it.  A chain that ends in
+ * TCX_NEXT goes on to clsact on both.
  */
 TEST_F_TIMEOUT(dp, clsact_egress_order_tc_index, DP_TIMEOUT)
 {
 	struct dp_cfg cfg = { .classid = 0x51234 };
-	__u32 key = DP_RES_TC_INDEX, tc_index = 0;
+	__u32 key = DP_RES_TC_INDEX, unset = 0xdeadbeef, tc_index = 0;
 	char buf[64];
 	int rx;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, set_cfg(self, &cfg));
+	ASSERT_EQ(0, bpf_map_update_elem(self->result_fd, &key, &unset, BPF_ANY));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "set_classid"));
 	ASSERT_EQ(0, clsact_attach(self, NS_A, self->x1, BPF_TC_EGRESS, "cls_rec"));
@@ -1043,25 +1045,36 @@ TEST_F_TIMEOUT(dp, clsact_egress_order_tc_index, DP_TIMEOUT)
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("1,4,10", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, bpf_map_lookup_elem(self->result_fd, &key, &tc_index));
-	EXPECT_EQ(0x1234ULL, tc_index);
+	if (tcx_test_native()) {
+		EXPECT_STREQ("1,4", order_str(self, buf, sizeof(buf)));
+		EXPECT_EQ(unset, tc_index);
+	} else {
+		EXPECT_STREQ("1,4,10", order_str(self, buf, sizeof(buf)));
+		EXPECT_EQ(0x1234U, tc_index);
+	}
+
+	ASSERT_EQ(0, detach(self, NS_A, self->x1, TCX_DIR_EGRESS, "set_classid"));
+	order_reset(self);
+	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
+	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+	EXPECT_STREQ("1,10", order_str(self, buf, sizeof(buf)));
 	close(rx);
 }
 
 /*
  * The same with a filter that tc(8) itself loads ("tc filter add ... bpf
- * da obj"), dropping the test's packets: at ingress it drops them before
- * tcx sees them; at egress tcx sees them before it drops them.
+ * da obj"), dropping the test's packets: at ingress, with tcx-dkms, it
+ * drops them before tcx sees them, and upstream tcx sees them first; at
+ * egress tcx sees them before it drops them, on both.
  */
 TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 {
 	const char *a = self->ns[NS_A], *r = self->ns[NS_R];
+	const bool native = tcx_test_native();
 	char obj[PATH_MAX], buf[64];
 	int rx, ret;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ret = tcx_bpf_obj_path(obj, sizeof(obj), "dp_cls.bpf.o");
 	ASSERT_EQ(0, ret) TH_LOG("dp_cls.bpf.o: %s", strerror(-ret));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
@@ -1073,11 +1086,11 @@ TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 			r, obj));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
-	EXPECT_STREQ("", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(native ? "1" : "", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc del dev y1 clsact", r));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("1", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(native ? "1,1" : "1", order_str(self, buf, sizeof(buf)));
 
 	order_reset(self);
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec2"));
@@ -1106,8 +1119,7 @@ TEST_F_TIMEOUT(dp, nft_ingress_order, DP_TIMEOUT)
 	char buf[64];
 	int rx_old, rx_new;
 
-	if (!have_nft())
-		SKIP(return, "nft(8) not installed (Debian package nftables)");
+	ASSERT_TRUE(have_nft()) TH_LOG("no nft(8): scripts/deps.sh installs nftables");
 	ASSERT_EQ(0, sh("ip netns exec %s nft add table netdev tcxdp", r));
 	ASSERT_EQ(0, sh("ip netns exec %s nft 'add chain netdev tcxdp in { type filter hook ingress device y1 priority -10000; }'",
 			r));
@@ -1138,8 +1150,7 @@ TEST_F_TIMEOUT(dp, nft_egress_order, DP_TIMEOUT)
 	char buf[64];
 	int rx;
 
-	if (!have_nft())
-		SKIP(return, "nft(8) not installed (Debian package nftables)");
+	ASSERT_TRUE(have_nft()) TH_LOG("no nft(8): scripts/deps.sh installs nftables");
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
