@@ -314,7 +314,7 @@ static bool probes_add(pid_t pid, struct probes *p)
 {
 	char filter[32];
 	struct statfs sfs;
-	int fd, i;
+	int fd, i, err;
 
 	if ((statfs(TRACEFS, &sfs) || sfs.f_type != TRACEFS_MAGIC) &&
 	    mount("nodev", TRACEFS, "tracefs", 0, NULL))
@@ -325,16 +325,18 @@ static bool probes_add(pid_t pid, struct probes *p)
 		return probes_fail(p, -errno, "kprobe events", false);
 	for (i = 0; i < (int)ARRAY_SIZE(probe_defs); i++) {
 		if (write(fd, probe_defs[i], strlen(probe_defs[i])) < 0) {
+			err = -errno;
 			close(fd);
-			return probes_fail(p, -errno, probe_defs[i],
+			return probes_fail(p, err, probe_defs[i],
 					   strstr(probe_defs[i], " tcx:"));
 		}
 	}
 	close(fd);
 	snprintf(filter, sizeof(filter), "common_pid == %d", pid);
-	if (write_path(TRACEFS "/events/tcxf/filter", filter) ||
-	    write_path(TRACEFS "/events/tcxf/enable", "1"))
-		return probes_fail(p, -errno, "the tcxf events", true);
+	err = write_path(TRACEFS "/events/tcxf/filter", filter) ?:
+	      write_path(TRACEFS "/events/tcxf/enable", "1");
+	if (err)
+		return probes_fail(p, err, "the tcxf events", true);
 	p->err = 0;
 	return true;
 }
