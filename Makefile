@@ -105,6 +105,9 @@ check:
 	@$(MAKE) -s -C tests/unit O=$(BUILD)/unit fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) \
 		>$(RESULTS)/fuzz.log 2>&1; rc=$$?; echo $$rc >$(RESULTS)/fuzz.rc; \
 		tail -n 3 $(RESULTS)/fuzz.log
+	@echo "== the test harness, fed broken results on purpose"
+	@tests/harness-check 2>&1 | tee $(RESULTS)/harness.tap; \
+		echo $${PIPESTATUS[0]} >$(RESULTS)/harness.rc
 	@echo "== selftests in the VM"
 	@tests/vm/run -- tests/selftests/run $(RESULTS); echo $$? >$(RESULTS)/vm.rc
 	@$(SUBMAKE) check-612

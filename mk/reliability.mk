@@ -25,6 +25,10 @@
 #   make debug-kernel
 #   make check-debug [DEBUG_TESTS="stress fuzz_ioctl faults"]
 #                    [STRESS_SECONDS=N] [FUZZ_ITERATIONS=N]
+#
+# check-debug ends with tests/tally's line, as `make check` does: a splat,
+# a VM time-out and a kmemleak report through tcx.ko each count as a
+# failure there (results in build/debug/results).
 
 PUBLIC		+= stress fuzz-ioctl debug-kernel check-debug
 

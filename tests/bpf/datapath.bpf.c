@@ -5,6 +5,8 @@
  * (ARP, neighbour discovery...) on with TCX_NEXT, so that background
  * traffic never changes a verdict.  Each records its id in the order map
  * when it acts, so a test sees which programs ran and in which order.
+ * The seen<N> programs count every packet by kind instead, each into its
+ * own slots of the seen map: which hook saw how much of what.
  *
  * SEC("tc"): libbpf 1.1 knows no tcx sections; the test sets the type.
  */
@@ -44,6 +46,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } result SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DP_SEEN_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
 
 static __always_inline struct dp_cfg *dp_cfg(void)
 {
@@ -119,6 +128,97 @@ static __always_inline void dp_record(__u32 id)
 DP_REC_PROG(1)
 DP_REC_PROG(2)
 DP_REC_PROG(3)
+
+/* Echo types, ICMP's and ICMPv6's: linux/icmp.h needs libc's headers. */
+#define DP_ICMP_ECHOREPLY	0
+#define DP_ICMP_ECHO		8
+#define DP_ICMPV6_ECHO		128
+#define DP_ICMPV6_ECHOREPLY	129
+
+/* What a packet is, as a dp_seen kind; DP_SEEN_ALL for anything else. */
+static __always_inline __u32 dp_kind(struct __sk_buff *skb)
+{
+	void *data_end = (void *)(long)skb->data_end;
+	void *data = (void *)(long)skb->data;
+	struct ethhdr *eth = data;
+	struct udphdr *udp;
+	__u8 proto, *type;
+	void *l4;
+
+	if ((void *)(eth + 1) > data_end)
+		return DP_SEEN_ALL;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end || ip->ihl != 5)
+			return DP_SEEN_ALL;
+		proto = ip->protocol;
+		l4 = ip + 1;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return DP_SEEN_ALL;
+		proto = ip6->nexthdr;
+		l4 = ip6 + 1;
+	} else {
+		return DP_SEEN_ALL;
+	}
+	/* The ICMP and ICMPv6 headers both start with their type. */
+	type = l4;
+	if (proto == IPPROTO_UDP) {
+		udp = l4;
+		if ((void *)(udp + 1) <= data_end &&
+		    udp->dest == bpf_htons(DP_PORT))
+			return DP_SEEN_UDP;
+	} else if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) &&
+		   (void *)(type + 1) <= data_end) {
+		if (*type == (proto == IPPROTO_ICMP ? DP_ICMP_ECHO :
+						       DP_ICMPV6_ECHO))
+			return DP_SEEN_ECHO;
+		if (*type == (proto == IPPROTO_ICMP ? DP_ICMP_ECHOREPLY :
+						       DP_ICMPV6_ECHOREPLY))
+			return DP_SEEN_REPLY;
+	}
+	return DP_SEEN_ALL;
+}
+
+/* Packets of several CPUs at once (a flood): atomic adds. */
+static __always_inline void dp_seen_add(__u32 key)
+{
+	__u64 *val;
+
+	val = bpf_map_lookup_elem(&seen, &key);
+	if (!val)
+		return;
+	__sync_fetch_and_add(val, 1);
+}
+
+static __always_inline void dp_seen(struct __sk_buff *skb, __u32 base)
+{
+	__u32 key = base + DP_SEEN_IFINDEX, kind = dp_kind(skb);
+	__u64 *val;
+
+	val = bpf_map_lookup_elem(&seen, &key);
+	if (val)
+		*val = skb->ifindex;
+	dp_seen_add(base + DP_SEEN_ALL);
+	if (kind != DP_SEEN_ALL)
+		dp_seen_add(base + kind);
+}
+
+#define DP_SEEN_PROG(N)						\
+	SEC("tc")						\
+	int seen##N(struct __sk_buff *skb)			\
+	{							\
+		dp_seen(skb, ((N) - 1) * DP_SEEN_KINDS);	\
+		return TCX_NEXT;				\
+	}
+
+DP_SEEN_PROG(1)
+DP_SEEN_PROG(2)
+DP_SEEN_PROG(3)
+DP_SEEN_PROG(4)
 
 /* Returns whatever the test put in cfg.verdict. */
 SEC("tc")

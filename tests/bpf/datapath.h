@@ -39,6 +39,23 @@ enum dp_result {
 	DP_RES_MAX,
 };
 
+/*
+ * seen[]: what the seen<N> programs count, DP_SEEN_KINDS slots each from
+ * (N - 1) * DP_SEEN_KINDS on: every packet they see, not only the test's
+ * UDP, so that a test can tell which hook saw how much of which traffic.
+ */
+enum dp_seen {
+	DP_SEEN_IFINDEX,	/* skb->ifindex of the last packet */
+	DP_SEEN_ALL,		/* packets of any kind */
+	DP_SEEN_UDP,		/* UDP to DP_PORT */
+	DP_SEEN_ECHO,		/* ICMP and ICMPv6 echo requests */
+	DP_SEEN_REPLY,		/* ICMP and ICMPv6 echo replies */
+	DP_SEEN_KINDS,
+};
+
+#define DP_SEEN_PROGS	4
+#define DP_SEEN_MAX	(DP_SEEN_PROGS * DP_SEEN_KINDS)
+
 struct dp_cfg {
 	__s32	verdict;	/* what verdict and clone_redir return */
 	__u32	ifindex;	/* redirect target */

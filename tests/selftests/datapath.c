@@ -21,7 +21,10 @@
  * nsR reaches 10.0.4.0/24 through x1.
  *
  * Programs (tests/bpf/datapath.bpf.c) act only on UDP to DP_PORT and hand
- * anything else on, so ARP and neighbour discovery keep working.
+ * anything else on, so ARP and neighbour discovery keep working.  What a
+ * test claims ran or arrived it reads from the programs' own maps (the
+ * run order, the seen counters) and from the receiving socket; tcx-dkms's
+ * hook counters are checked on top, where the backend has them.
  */
 #define _GNU_SOURCE
 #include "tcx_test.h"
@@ -54,7 +57,7 @@ FIXTURE(dp)
 	int nsfd[NS_MAX];
 	int home;			/* the test's own netns */
 	struct bpf_object *obj;
-	int cfg_fd, order_fd, result_fd;
+	int cfg_fd, order_fd, result_fd, seen_fd;
 	int x1, y1, y2, x2;		/* each in its own netns */
 	unsigned char mac_y1[ETH_ALEN], mac_y2[ETH_ALEN], mac_x2[ETH_ALEN];
 	long refcnt;			/* tcx.ko's, with nothing attached */
@@ -295,9 +298,11 @@ FIXTURE_SETUP(dp)
 	self->cfg_fd = bpf_object__find_map_fd_by_name(self->obj, "cfg");
 	self->order_fd = bpf_object__find_map_fd_by_name(self->obj, "order");
 	self->result_fd = bpf_object__find_map_fd_by_name(self->obj, "result");
+	self->seen_fd = bpf_object__find_map_fd_by_name(self->obj, "seen");
 	ASSERT_LE(0, self->cfg_fd);
 	ASSERT_LE(0, self->order_fd);
 	ASSERT_LE(0, self->result_fd);
+	ASSERT_LE(0, self->seen_fd);
 
 	for (i = 0; i < NS_MAX; i++)
 		snprintf(self->ns[i], sizeof(self->ns[i]), "tcxdp%c%d",
@@ -385,6 +390,25 @@ static void order_reset(dp_t *self)
 
 	for (key = 0; key < DP_ORDER_MAX; key++)
 		bpf_map_update_elem(self->order_fd, &key, &zero, BPF_ANY);
+}
+
+/* How many ids the programs recorded so far. */
+static __u32 order_count(dp_t *self)
+{
+	__u32 key = 0, n = 0;
+
+	bpf_map_lookup_elem(self->order_fd, &key, &n);
+	return n;
+}
+
+/* What program seen<PROG> counted of KIND. */
+static __u64 seen(dp_t *self, int prog, enum dp_seen kind)
+{
+	__u32 key = (prog - 1) * DP_SEEN_KINDS + kind;
+	__u64 val = 0;
+
+	bpf_map_lookup_elem(self->seen_fd, &key, &val);
+	return val;
 }
 
 /* The ids recorded so far, as "1,2,3". */
@@ -694,39 +718,52 @@ TEST_F_TIMEOUT(dp, pass, DP_TIMEOUT)
 }
 
 /*
- * Programs that hand everything but the test's UDP on, on all four hooks
- * of the x1-y1 link: ping (ARP and ICMP both ways) still works, and every
- * hook saw packets.
+ * A program that counts what it sees on each of the four hooks of the
+ * x1-y1 link: ping (ARP and ICMP both ways) still works, and each program
+ * ran on its own device and saw just the echo requests, or just the
+ * replies, that cross its hook: two of each over IPv4 and over IPv6.
  */
 TEST_F_TIMEOUT(dp, ping_through_all_hooks, DP_TIMEOUT)
 {
+	static const struct {
+		int ns, dir, prog;
+		enum dp_seen saw, not;
+	} hooks[] = {
+		{ NS_A, TCX_DIR_EGRESS,  1, DP_SEEN_ECHO,  DP_SEEN_REPLY },
+		{ NS_R, TCX_DIR_INGRESS, 2, DP_SEEN_ECHO,  DP_SEEN_REPLY },
+		{ NS_R, TCX_DIR_EGRESS,  3, DP_SEEN_REPLY, DP_SEEN_ECHO },
+		{ NS_A, TCX_DIR_INGRESS, 4, DP_SEEN_REPLY, DP_SEEN_ECHO },
+	};
 	struct tcx_query q;
+	char name[8];
+	unsigned int i;
+	int dev;
 
-	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "rec1"));
-	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
-	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec2"));
-	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "rec2"));
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		dev = hooks[i].ns == NS_A ? self->x1 : self->y1;
+		snprintf(name, sizeof(name), "seen%d", hooks[i].prog);
+		ASSERT_EQ(0, attach(self, hooks[i].ns, dev, hooks[i].dir, name));
+	}
 	ASSERT_EQ(0, sh("ip netns exec %s ping -c 2 -i 0.2 -W 5 10.0.1.254",
 			self->ns[NS_A]));
 	ASSERT_EQ(0, sh("ip netns exec %s ping -6 -c 2 -i 0.2 -W 5 fd01::254",
 			self->ns[NS_A]));
 
-	ASSERT_EQ(0, query(self, NS_A, self->x1, TCX_DIR_INGRESS, &q, NULL, 0));
-	if (tcx_test_has_stats(&q)) {
-		EXPECT_LE(4ULL, q.stats.passed);
-	}
-	ASSERT_EQ(0, query(self, NS_A, self->x1, TCX_DIR_EGRESS, &q, NULL, 0));
-	if (tcx_test_has_stats(&q)) {
-		EXPECT_LE(4ULL, q.stats.passed);
-	}
-	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	if (tcx_test_has_stats(&q)) {
-		EXPECT_LE(4ULL, q.stats.passed);
-	}
-	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
-	if (tcx_test_has_stats(&q)) {
-		EXPECT_LE(4ULL, q.stats.passed);
-		EXPECT_EQ(0ULL, q.stats.dropped);
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		dev = hooks[i].ns == NS_A ? self->x1 : self->y1;
+		EXPECT_EQ((__u64)dev, seen(self, hooks[i].prog, DP_SEEN_IFINDEX))
+			TH_LOG("seen%d", hooks[i].prog);
+		EXPECT_EQ(4ULL, seen(self, hooks[i].prog, hooks[i].saw))
+			TH_LOG("seen%d", hooks[i].prog);
+		EXPECT_EQ(0ULL, seen(self, hooks[i].prog, hooks[i].not))
+			TH_LOG("seen%d", hooks[i].prog);
+		ASSERT_EQ(0, query(self, hooks[i].ns, dev, hooks[i].dir, &q,
+				   NULL, 0));
+		if (tcx_test_has_stats(&q)) {
+			EXPECT_EQ(seen(self, hooks[i].prog, DP_SEEN_ALL),
+				  q.stats.passed);
+			EXPECT_EQ(0ULL, q.stats.dropped);
+		}
 	}
 }
 
@@ -964,41 +1001,43 @@ static int clsact_attach(dp_t *self, int ns, int ifindex,
 }
 
 /*
- * Next to a cls_bpf program under clsact: at ingress clsact runs first,
- * then tcx (the netfilter ingress hook comes after tc on 6.1).
+ * Next to a cls_bpf program under clsact, at ingress: with tcx-dkms
+ * clsact runs first, then tcx (the netfilter ingress hook comes after tc
+ * on 6.1); upstream runs tcx first, then clsact, after a chain that ends
+ * in TCX_NEXT.
  */
 TEST_F_TIMEOUT(dp, clsact_ingress_order, DP_TIMEOUT)
 {
 	char buf[64];
 	int rx;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
 	ASSERT_EQ(0, clsact_attach(self, NS_R, self->y1, BPF_TC_INGRESS, "cls_rec"));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("10,1", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(tcx_test_native() ? "1,10" : "10,1",
+		     order_str(self, buf, sizeof(buf)));
 	close(rx);
 }
 
 /*
- * At egress tcx runs first, then clsact; TCX_PASS leaves tc_classid in
- * skb->tc_index (truncated to 16 bits, as upstream), which the cls_bpf
- * program after it sees.
+ * At egress tcx runs first, then clsact, upstream and tcx-dkms alike.
+ * TCX_PASS leaves tc_classid in skb->tc_index (truncated to 16 bits, as
+ * upstream); upstream then skips classic tc, while with tcx-dkms the
+ * cls_bpf program after it still runs and sees it.  A chain that ends in
+ * TCX_NEXT goes on to clsact on both.
  */
 TEST_F_TIMEOUT(dp, clsact_egress_order_tc_index, DP_TIMEOUT)
 {
 	struct dp_cfg cfg = { .classid = 0x51234 };
-	__u32 key = DP_RES_TC_INDEX, tc_index = 0;
+	__u32 key = DP_RES_TC_INDEX, unset = 0xdeadbeef, tc_index = 0;
 	char buf[64];
 	int rx;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ASSERT_EQ(0, set_cfg(self, &cfg));
+	ASSERT_EQ(0, bpf_map_update_elem(self->result_fd, &key, &unset, BPF_ANY));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "set_classid"));
 	ASSERT_EQ(0, clsact_attach(self, NS_A, self->x1, BPF_TC_EGRESS, "cls_rec"));
@@ -1006,25 +1045,36 @@ TEST_F_TIMEOUT(dp, clsact_egress_order_tc_index, DP_TIMEOUT)
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("1,4,10", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, bpf_map_lookup_elem(self->result_fd, &key, &tc_index));
-	EXPECT_EQ(0x1234ULL, tc_index);
+	if (tcx_test_native()) {
+		EXPECT_STREQ("1,4", order_str(self, buf, sizeof(buf)));
+		EXPECT_EQ(unset, tc_index);
+	} else {
+		EXPECT_STREQ("1,4,10", order_str(self, buf, sizeof(buf)));
+		EXPECT_EQ(0x1234U, tc_index);
+	}
+
+	ASSERT_EQ(0, detach(self, NS_A, self->x1, TCX_DIR_EGRESS, "set_classid"));
+	order_reset(self);
+	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
+	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+	EXPECT_STREQ("1,10", order_str(self, buf, sizeof(buf)));
 	close(rx);
 }
 
 /*
  * The same with a filter that tc(8) itself loads ("tc filter add ... bpf
- * da obj"), dropping the test's packets: at ingress it drops them before
- * tcx sees them; at egress tcx sees them before it drops them.
+ * da obj"), dropping the test's packets: at ingress, with tcx-dkms, it
+ * drops them before tcx sees them, and upstream tcx sees them first; at
+ * egress tcx sees them before it drops them, on both.
  */
 TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 {
 	const char *a = self->ns[NS_A], *r = self->ns[NS_R];
+	const bool native = tcx_test_native();
 	char obj[PATH_MAX], buf[64];
 	int rx, ret;
 
-	if (tcx_test_native())
-		SKIP(return, "native tcx runs before clsact; PASS skips it");
 	ret = tcx_bpf_obj_path(obj, sizeof(obj), "dp_cls.bpf.o");
 	ASSERT_EQ(0, ret) TH_LOG("dp_cls.bpf.o: %s", strerror(-ret));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
@@ -1036,11 +1086,11 @@ TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 			r, obj));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
-	EXPECT_STREQ("", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(native ? "1" : "", order_str(self, buf, sizeof(buf)));
 	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc del dev y1 clsact", r));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
-	EXPECT_STREQ("1", order_str(self, buf, sizeof(buf)));
+	EXPECT_STREQ(native ? "1,1" : "1", order_str(self, buf, sizeof(buf)));
 
 	order_reset(self);
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec2"));
@@ -1069,8 +1119,7 @@ TEST_F_TIMEOUT(dp, nft_ingress_order, DP_TIMEOUT)
 	char buf[64];
 	int rx_old, rx_new;
 
-	if (!have_nft())
-		SKIP(return, "nft(8) not installed (Debian package nftables)");
+	ASSERT_TRUE(have_nft()) TH_LOG("no nft(8): scripts/deps.sh installs nftables");
 	ASSERT_EQ(0, sh("ip netns exec %s nft add table netdev tcxdp", r));
 	ASSERT_EQ(0, sh("ip netns exec %s nft 'add chain netdev tcxdp in { type filter hook ingress device y1 priority -10000; }'",
 			r));
@@ -1101,8 +1150,7 @@ TEST_F_TIMEOUT(dp, nft_egress_order, DP_TIMEOUT)
 	char buf[64];
 	int rx;
 
-	if (!have_nft())
-		SKIP(return, "nft(8) not installed (Debian package nftables)");
+	ASSERT_TRUE(have_nft()) TH_LOG("no nft(8): scripts/deps.sh installs nftables");
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec1"));
 	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
@@ -1203,29 +1251,42 @@ TEST_F_TIMEOUT(dp, redirect_egress_to_egress, DP_TIMEOUT)
 /*
  * A program on y1's egress that redirects to y1's egress: each redirect
  * nests a transmit, and the recursion limit of the core ends the loop
- * with a drop.
+ * with a drop.  The program ran once per round, and a program on x1's
+ * ingress, across the link, never saw the packet; it does see the next
+ * one, sent with the loop gone.
  */
 TEST_F_TIMEOUT(dp, redirect_loop_bounded, DP_TIMEOUT)
 {
 	struct dp_cfg cfg = { .ifindex = self->y1 };
+	char buf[128], want[128];
 	struct tcx_query q;
-	int rx;
+	__u32 runs, i;
 
 	ASSERT_EQ(0, set_cfg(self, &cfg));
-	rx = udp_open(self, NS_B, AF_INET, DP_PORT);
-	ASSERT_LE(0, rx);
+	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "seen1"));
 	/* Resolve x1 first, so that the packet goes out from sendto(). */
 	ASSERT_EQ(0, sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", self->ns[NS_R]));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "redir"));
 	ASSERT_EQ(0, udp_send(self, NS_R, "10.0.4.2", DP_PORT));
-	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
+	msleep(NO_RX_MS);
+	runs = order_count(self);
+	EXPECT_LE(9U, runs);
+	EXPECT_GE(10U, runs);
+	for (i = 0, want[0] = '\0'; i < runs && i < 10; i++)
+		strcat(want, i ? ",6" : "6");
+	EXPECT_STREQ(want, order_str(self, buf, sizeof(buf)));
+	EXPECT_EQ(0ULL, seen(self, 1, DP_SEEN_UDP));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_EGRESS, &q, NULL, 0));
 	if (tcx_test_has_stats(&q)) {
 		EXPECT_EQ(1ULL, q.stats.redirect_failed);
-		EXPECT_LE(8ULL, q.stats.redirected);
-		EXPECT_GE(9ULL, q.stats.redirected);
+		EXPECT_EQ(runs - 1ULL, q.stats.redirected);
 	}
-	close(rx);
+
+	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_EGRESS, "redir"));
+	ASSERT_EQ(0, udp_send(self, NS_R, "10.0.4.2", DP_PORT));
+	msleep(NO_RX_MS);
+	EXPECT_EQ(1ULL, seen(self, 1, DP_SEEN_UDP));
+	EXPECT_EQ(runs, order_count(self));
 }
 
 /*
@@ -1396,25 +1457,31 @@ TEST_F_TIMEOUT(dp, clone_redirect, DP_TIMEOUT)
 }
 
 /*
- * One packet from netns FROM to DST that the hook (NS, IFINDEX, DIR) must
- * fail to redirect: it does not arrive, and the hook counts it.
+ * One packet from netns FROM to DST that program ID, the only one on the
+ * hook (NS, IFINDEX, DIR), must fail to redirect: the program ran once,
+ * the packet does not arrive, and the hook counts it.
  */
 static void expect_redirect_failed(struct __test_metadata *_metadata,
 				   dp_t *self, int ns, int ifindex,
 				   enum tcx_dir dir, int from, const char *dst,
-				   int rx, const char *what)
+				   int rx, enum dp_id id, const char *what)
 {
+	char buf[64], want[16];
+	__u64 failed, redirected;
 	struct tcx_query q;
-	__u64 before;
 
 	ASSERT_EQ(0, query(self, ns, ifindex, dir, &q, NULL, 0));
-	before = q.stats.redirect_failed;
+	failed = q.stats.redirect_failed;
+	redirected = q.stats.redirected;
+	order_reset(self);
 	ASSERT_EQ(0, udp_send(self, from, dst, DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, NO_RX_MS * 2, NULL)) TH_LOG("%s", what);
+	snprintf(want, sizeof(want), "%d", id);
+	EXPECT_STREQ(want, order_str(self, buf, sizeof(buf))) TH_LOG("%s", what);
 	ASSERT_EQ(0, query(self, ns, ifindex, dir, &q, NULL, 0));
 	if (tcx_test_has_stats(&q)) {
-		EXPECT_EQ(before + 1, q.stats.redirect_failed) TH_LOG("%s", what);
-		EXPECT_EQ(0ULL, q.stats.redirected) TH_LOG("%s", what);
+		EXPECT_EQ(failed + 1, q.stats.redirect_failed) TH_LOG("%s", what);
+		EXPECT_EQ(redirected, q.stats.redirected) TH_LOG("%s", what);
 	}
 }
 
@@ -1422,21 +1489,31 @@ static void expect_redirect_failed(struct __test_metadata *_metadata,
  * Every way a redirect can fail drops the packet and counts it: a target
  * that never existed, one that was deleted, one that is down, a
  * TCX_REDIRECT without a helper call, a peer redirect to a device without
- * a peer, to a peer in the same netns, or from egress.
+ * a peer, to a peer in the same netns, or from egress.  First the same
+ * redirect that works: the packet arrives, so that "it did not arrive"
+ * below says something.
  */
 TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 {
 	const char *r = self->ns[NS_R];
-	struct dp_cfg cfg = { .ifindex = 0x7ffffff };
+	struct dp_cfg cfg = { .ifindex = self->y2, .set_dmac = 1 };
 	int rx, gone, y3;
+	char buf[64];
 
+	memcpy(cfg.dmac, self->mac_x2, ETH_ALEN);
 	rx = udp_open(self, NS_B, AF_INET, DP_PORT);
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir"));
+	ASSERT_EQ(0, set_cfg(self, &cfg));
+	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.2.2", DP_PORT));
+	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+	EXPECT_STREQ("6", order_str(self, buf, sizeof(buf)));
 
+	cfg = (struct dp_cfg){ .ifindex = 0x7ffffff };
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "no such ifindex");
+			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
+			       "no such ifindex");
 
 	ASSERT_EQ(0, sh("ip -n %s link add name gone type veth peer name gone2", r));
 	ASSERT_EQ(0, dev_info(self, NS_R, "gone", &gone, NULL));
@@ -1444,17 +1521,20 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 	cfg.ifindex = gone;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "deleted target");
+			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
+			       "deleted target");
 
 	ASSERT_EQ(0, sh("ip -n %s link set y2 down", r));
 	cfg.ifindex = self->y2;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "target down");
+			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
+			       "target down");
 	cfg.flags = BPF_F_INGRESS;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "target down, ingress");
+			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
+			       "target down, ingress");
 	ASSERT_EQ(0, sh("ip -n %s link set y2 up", r));
 
 	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir"));
@@ -1462,14 +1542,15 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 	cfg.verdict = TCX_REDIRECT;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "TCX_REDIRECT without a helper");
+			       NS_A, "10.0.2.2", rx, DP_ID_VERDICT,
+			       "TCX_REDIRECT without a helper");
 	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_INGRESS, "verdict"));
 
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir_peer"));
 	cfg.ifindex = 1;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "peer of lo");
+			       NS_A, "10.0.2.2", rx, DP_ID_PEER, "peer of lo");
 	ASSERT_EQ(0, sh("ip -n %s link add name y3 type veth peer name y4", r));
 	ASSERT_EQ(0, sh("ip -n %s link set y3 up", r));
 	ASSERT_EQ(0, sh("ip -n %s link set y4 up", r));
@@ -1477,14 +1558,17 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 	cfg.ifindex = y3;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
-			       NS_A, "10.0.2.2", rx, "peer in the same netns");
+			       NS_A, "10.0.2.2", rx, DP_ID_PEER,
+			       "peer in the same netns");
 
 	/* From egress: nsR's packets to 10.0.4.2 leave through y1. */
+	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir_peer"));
 	cfg.ifindex = self->y2;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "redir_peer"));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_EGRESS,
-			       NS_R, "10.0.4.2", rx, "peer from egress");
+			       NS_R, "10.0.4.2", rx, DP_ID_PEER,
+			       "peer from egress");
 	close(rx);
 }
 
@@ -1588,40 +1672,47 @@ static int prog_ids(dp_t *self, const char *const *names, __u32 *ids, int n)
  * Programs on both hooks of y1 and x1 while packets flow through them,
  * then GONE() takes the devices away: no splat, and once the test drops
  * its own references the programs are freed and tcx.ko is back to the
- * references it had before.
+ * references it had before.  That traffic was flowing is what the
+ * programs on the way counted and what the receiver got.
  */
-#define GONE_PROGS 4
+#define GONE_PROGS 5
 static void gone_under_traffic(struct __test_metadata *_metadata, dp_t *self,
 			       bool netns)
 {
 	static const char *const names[GONE_PROGS] = {
-		"rec1", "rec2", "verdict", "rec3",
+		"seen1", "verdict", "seen2", "seen3", "seen4",
 	};
 	struct dp_cfg cfg = { .verdict = TCX_PASS };
 	__u32 ids[GONE_PROGS];
-	struct tcx_query q;
 	long refcnt = self->refcnt;
+	int i, rx, received = 0;
 	pid_t pid;
-	int i;
 
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	ASSERT_EQ(0, prog_ids(self, names, ids, GONE_PROGS));
-	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
+	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "seen1"));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "verdict"));
-	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "rec2"));
-	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec3"));
-	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "rec1"));
+	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "seen2"));
+	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "seen3"));
+	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "seen4"));
 	if (!tcx_test_native()) {
 		EXPECT_LT(refcnt, module_refcnt());
 	}
+	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
+	ASSERT_LE(0, rx);
 
 	pid = flood(self, NS_A, "10.0.1.254");
 	ASSERT_LT(0, pid);
 	msleep(500);
-	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
-	if (tcx_test_has_stats(&q)) {
-		EXPECT_LT(10ULL, q.stats.packets);
-	}
+	while (udp_recv(rx, 0, NULL) > 0)
+		received++;
+	/* A socket holds its netns: closed before the netns goes. */
+	close(rx);
+	EXPECT_LT(10, received);
+	EXPECT_LT(10ULL, seen(self, 3, DP_SEEN_UDP));
+	EXPECT_LT(10ULL, seen(self, 1, DP_SEEN_UDP));
+	EXPECT_EQ((__u64)self->x1, seen(self, 3, DP_SEEN_IFINDEX));
+	EXPECT_EQ((__u64)self->y1, seen(self, 1, DP_SEEN_IFINDEX));
 
 	if (netns) {
 		close(self->nsfd[NS_R]);
