@@ -111,7 +111,12 @@ static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 	return tcx_action_code(skb, ret);
 }
 
-/* After the packet is gone: a redirect may have nested other hooks. */
+/*
+ * After the packet is gone: a redirect may have nested other hooks.  Both
+ * hooks run with BH disabled, which on PREEMPT_RT is preemptible but
+ * disables migration and holds this CPU's softirq local lock: no other
+ * writer of these per-CPU counters runs on this CPU in between.
+ */
 static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
 {
 	struct tcx_pcpu_stats *stats = this_cpu_ptr(hook->stats);
