@@ -15,17 +15,25 @@
 #                             stress with traffic and ioctl fuzzing; the
 #                             table in build/results/matrix/table.md
 #
+#   make check-upgrade        a point release moves the kernel ABI: with tcx
+#                             installed through DKMS for the archive's
+#                             second newest 6.1 ABI, installing the newest
+#                             one's headers builds tcx.ko for it through
+#                             Debian's hooks; both boot in the VM
+#                             (tests/packaging/upgrade; root, not part of
+#                             `make check`; it cleans up after itself)
+#
 # The flavours' headers go onto the host and their images into the cache
 # (scripts/deps.sh flavour-headers, flavours).
 
-PUBLIC		+= check-build-matrix check-matrix
+PUBLIC		+= check-build-matrix check-matrix check-upgrade
 
 ifneq ($(TCX_DEPS_DONE),)
 
 MATRIX_FLAVOURS	?= generic cloud rt
 MATRIX_RESULTS	:= $(RESULTS)/matrix
 
-.PHONY: check-build-matrix check-matrix
+.PHONY: check-build-matrix check-matrix check-upgrade
 
 check-build-matrix:
 	@echo "== tcx.ko against the headers of every Debian 12 flavour"
@@ -38,5 +46,8 @@ check-matrix: all
 	@rm -rf $(MATRIX_RESULTS); mkdir -p $(MATRIX_RESULTS)
 	@tests/matrix/run build $(MATRIX_RESULTS) $(MATRIX_FLAVOURS)
 	@tests/matrix/run vm $(MATRIX_RESULTS) $(MATRIX_FLAVOURS)
+
+check-upgrade: tests
+	@tests/packaging/upgrade $(BUILD)/upgrade
 
 endif
