@@ -5,12 +5,12 @@
 #
 #   scripts/deps.sh [packages|kernel|source|all]   install (default: all)
 #   scripts/deps.sh kernel612                      also the 6.12 kernel for the VM
+#   scripts/deps.sh debug                          also what building a kernel needs
+#   scripts/deps.sh bench                          also what plotting the benchmarks needs
 #   scripts/deps.sh flavours                       also the cloud and rt headers and images
 #   scripts/deps.sh flavour-headers                only their headers (make check-build-matrix)
 #   scripts/deps.sh image KVER                     unpack linux-image-KVER into the cache
 #   scripts/deps.sh fkver generic|cloud|rt         print a flavour's kernel version
-#   scripts/deps.sh debug                          also what building a kernel needs
-#   scripts/deps.sh bench                          also what plotting the benchmarks needs
 #   scripts/deps.sh kver                           print the headers' kernel version
 #   scripts/deps.sh env                            print the paths as make variables
 #
@@ -284,13 +284,13 @@ kernel)		do_packages; do_kernel ;;
 source)		do_packages; do_source ;;
 all)		do_packages; do_kernel; do_source ;;
 kernel612)	do_packages; do_kernel612 ;;
+debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;
+bench)		PACKAGES+=("${BENCH_PACKAGES[@]}"); do_packages ;;
+kver)		kver ;;
 flavours)	do_packages; do_kernel; do_flavours images ;;
 flavour-headers) do_packages; do_flavours ;;
 image)		do_image "$2" ;;
 fkver)		flavour_kver "${2:-generic}" ;;
-debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;
-bench)		PACKAGES+=("${BENCH_PACKAGES[@]}"); do_packages ;;
-kver)		kver ;;
 env)		do_env ;;
-*)		die "usage: $0 [packages|kernel|kernel612|flavours|flavour-headers|image KVER|source|all|debug|bench|kver|fkver F|env]" ;;
+*)		die "usage: $0 [packages|kernel|kernel612|source|all|debug|bench|kver|env]" ;;
 esac
