@@ -82,10 +82,7 @@ static struct tcx_mprog_entry *tcx_hook_entry(struct tcx_hook *hook)
  * for before commit releases what was taken out of it.  Replace works in
  * place and has nothing to wait for.  Under RTNL, synchronize_net() waits
  * for an expedited grace period, as the core does for its own changes: a
- * normal one would make every attach and detach take milliseconds.  The
- * readers are the hooks, under rcu_read_lock() or with BH off; a grace
- * period covers both, and on PREEMPT_RT, where both may be preempted, it
- * also waits for the readers that were.
+ * normal one would make every attach and detach take milliseconds.
  */
 static void tcx_hook_publish(struct tcx_hook *hook,
 			     struct tcx_mprog_entry *entry,

@@ -141,7 +141,10 @@ static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
 
 /*
  * Called from __netif_receive_skb_core() through nf_hook_ingress(), under
- * rcu_read_lock in softirq context, after the clsact ingress hook.
+ * rcu_read_lock in softirq context, after the clsact ingress hook.  On
+ * PREEMPT_RT this reader, and the egress one with BH off, may be
+ * preempted; the grace period that the control path waits for before it
+ * releases an array waits for preempted readers too.
  */
 static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
