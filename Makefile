@@ -98,6 +98,7 @@ check:
 	@echo "== build (warnings are errors)"
 	@$(SUBMAKE) all >$(RESULTS)/build.log 2>&1 && echo 0 >$(RESULTS)/build.rc || \
 		{ echo 1 >$(RESULTS)/build.rc; tail -n 40 $(RESULTS)/build.log; }
+	@$(SUBMAKE) check-build-matrix || true
 	@echo "== host unit tests"
 	@$(MAKE) -s -C tests/unit O=$(BUILD)/unit check 2>&1 | tee $(RESULTS)/unit.tap; \
 		echo $${PIPESTATUS[0]} >$(RESULTS)/unit.rc

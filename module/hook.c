@@ -111,7 +111,12 @@ static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 	return tcx_action_code(skb, ret);
 }
 
-/* After the packet is gone: a redirect may have nested other hooks. */
+/*
+ * After the packet is gone: a redirect may have nested other hooks.  Both
+ * hooks run with BH disabled, which on PREEMPT_RT is preemptible but
+ * disables migration and holds this CPU's softirq local lock: no other
+ * writer of these per-CPU counters runs on this CPU in between.
+ */
 static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
 {
 	struct tcx_pcpu_stats *stats = this_cpu_ptr(hook->stats);
@@ -136,7 +141,10 @@ static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
 
 /*
  * Called from __netif_receive_skb_core() through nf_hook_ingress(), under
- * rcu_read_lock in softirq context, after the clsact ingress hook.
+ * rcu_read_lock in softirq context, after the clsact ingress hook.  On
+ * PREEMPT_RT this reader, and the egress one with BH off, may be
+ * preempted; the grace period that the control path waits for before it
+ * releases an array waits for preempted readers too.
  */
 static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)

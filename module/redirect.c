@@ -458,6 +458,12 @@ out_drop:
 	return -EOPNOTSUPP;
 }
 
+/*
+ * The program's helper filled this CPU's bpf_redirect_info in the same BH
+ * section.  On PREEMPT_RT that section may be preempted, but only by tasks
+ * that cannot take this CPU's softirq local lock, so no other packet's
+ * redirect overwrites it before it is read here.
+ */
 int tcx_redirect(struct sk_buff *skb)
 {
 	struct bpf_redirect_info *ri = this_cpu_ptr(&bpf_redirect_info);

@@ -10,6 +10,10 @@
 #                                                  compat selftests build against them)
 #   scripts/deps.sh debug                          also what building a kernel needs
 #   scripts/deps.sh bench                          also what plotting the benchmarks needs
+#   scripts/deps.sh flavours                       also the cloud and rt headers and images
+#   scripts/deps.sh flavour-headers                only their headers (make check-build-matrix)
+#   scripts/deps.sh image KVER                     unpack linux-image-KVER into the cache
+#   scripts/deps.sh fkver generic|cloud|rt         print a flavour's kernel version
 #   scripts/deps.sh kver                           print the headers' kernel version
 #   scripts/deps.sh env                            print the paths as make variables
 #
@@ -86,30 +90,36 @@ pkg_version() {
 }
 
 do_kernel() {
-	local kv hver dir deb iver
+	local kv
 	kv=$(kver)
-	hver=$(pkg_version "linux-headers-$kv")
-	dir=$TCX_CACHE/kernel-$kv
-	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$hver" ] && return 0
+	fetch_image "$kv" "$(pkg_version "linux-headers-$kv")"
+}
 
-	echo "deps: fetching linux-image-$kv $hver for the VM" >&2
-	rm -rf "$dir" "$TCX_CACHE/dl"
-	mkdir -p "$TCX_CACHE/dl"
-	if ! (cd "$TCX_CACHE/dl" && apt-get download -qq "linux-image-$kv=$hver" 2>/dev/null); then
+# linux-image-KV at version VER, unpacked into $TCX_CACHE/kernel-KV with
+# depmod's index files, unless that version is there already.
+fetch_image() {
+	local kv=$1 ver=$2 dir=$TCX_CACHE/kernel-$1 dl=$TCX_CACHE/dl-$1 deb iver
+	[ -n "$ver" ] || die "no version of linux-image-$kv to fetch"
+	[ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$ver" ] && return 0
+
+	echo "deps: fetching linux-image-$kv $ver for the VM" >&2
+	rm -rf "$dir" "$dir.tmp" "$dl"
+	mkdir -p "$dl"
+	if ! (cd "$dl" && apt-get download -qq "linux-image-$kv=$ver" 2>/dev/null); then
 		apt_update
-		(cd "$TCX_CACHE/dl" && apt-get download -qq "linux-image-$kv=$hver") ||
-			die "linux-image-$kv $hver (the version of the installed headers) cannot be downloaded; upgrade $HEADERS_META so both match"
+		(cd "$dl" && apt-get download -qq "linux-image-$kv=$ver") ||
+			die "linux-image-$kv $ver (the version of its headers) cannot be downloaded; upgrade $HEADERS_META so both match"
 	fi
-	deb=$(ls "$TCX_CACHE"/dl/linux-image-"$kv"_*.deb)
+	deb=$(ls "$dl"/linux-image-"$kv"_*.deb)
 	iver=$(dpkg-deb -f "$deb" Version)
-	[ "$iver" = "$hver" ] ||
-		die "kernel image $iver does not match headers $hver for $kv"
+	[ "$iver" = "$ver" ] ||
+		die "kernel image $iver does not match headers $ver for $kv"
 	mkdir -p "$dir.tmp"
 	dpkg-deb -x "$deb" "$dir.tmp"
 	/sbin/depmod -b "$dir.tmp" "$kv"
-	echo "$hver" >"$dir.tmp/.version"
+	echo "$ver" >"$dir.tmp/.version"
 	mv "$dir.tmp" "$dir"
-	rm -rf "$TCX_CACHE/dl"
+	rm -rf "$dl"
 }
 
 # The second VM kernel: bookworm-backports' 6.12, which has tcx natively, so
@@ -266,6 +276,58 @@ do_source() {
 	mv "$dir.tmp" "$dir"
 }
 
+# Debian 12's other flavours of the same ABI as the generic headers:
+# cloud (no 9p: tests/vm/run carries the files on a disk image) and rt
+# (PREEMPT_RT).  Their headers go onto the host, for the build coverage of
+# mk/matrix.mk; their images only into the cache, for the VM.
+FLAVOURS=(cloud rt)
+
+flavour_kver() {
+	local kv
+	kv=$(kver)
+	case "$1" in
+	generic)	echo "$kv" ;;
+	cloud|rt)	echo "${kv%-amd64}-$1-amd64" ;;
+	*)		die "unknown flavour $1 (generic, cloud or rt)" ;;
+	esac
+}
+
+do_flavour_headers() {
+	local fkv ver st
+	fkv=$(flavour_kver "$1")
+	ver=$(pkg_version "linux-headers-$(kver)")
+	st=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "linux-headers-$fkv" 2>/dev/null || true)
+	[ "$st" = "installed $ver" ] && return 0
+	echo "deps: installing linux-headers-$fkv $ver" >&2
+	apt_update
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "linux-headers-$fkv=$ver" >/dev/null ||
+		die "linux-headers-$fkv $ver cannot be installed"
+}
+
+# do_flavours [images]: the headers, and with "images" the VM's kernels.
+do_flavours() {
+	local f
+	for f in "${FLAVOURS[@]}"; do
+		do_flavour_headers "$f"
+		[ "$1" != images ] ||
+			fetch_image "$(flavour_kver "$f")" "$(pkg_version "linux-headers-$(kver)")"
+	done
+}
+
+# Any Debian kernel image by its version string, at the version apt would
+# install (the point-release check of tests/packaging/upgrade).
+do_image() {
+	local kv=${1:?usage: scripts/deps.sh image KVER} ver
+	ver=$(apt-cache policy "linux-image-$kv" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		apt_update
+		ver=$(apt-cache policy "linux-image-$kv" | sed -n 's/^ *Candidate: //p')
+	fi
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no linux-image-$kv in the archive"
+	fetch_image "$kv" "$ver"
+}
+
 do_env() {
 	local kv
 	kv=$(kver)
@@ -287,6 +349,10 @@ backports)	do_packages; do_backports ;;
 debug)		PACKAGES+=("${DEBUG_PACKAGES[@]}"); do_packages; do_kernel; do_source ;;
 bench)		PACKAGES+=("${BENCH_PACKAGES[@]}"); do_packages ;;
 kver)		kver ;;
+flavours)	do_packages; do_kernel; do_flavours images ;;
+flavour-headers) do_packages; do_flavours ;;
+image)		do_image "$2" ;;
+fkver)		flavour_kver "${2:-generic}" ;;
 env)		do_env ;;
 *)		die "usage: $0 [packages|kernel|kernel612|backports|source|all|debug|bench|kver|env]" ;;
 esac

@@ -50,7 +50,7 @@ check_kver() {
 	local kver=$1 re
 	re=$(exclusive_kernel)
 	if [ -n "$re" ] && ! [[ $kver =~ $re ]]; then
-		die "tcx.ko does not build for $kver: it needs Linux 6.0 to 6.5 (dkms.conf BUILD_EXCLUSIVE_KERNEL=\"$re\"); 6.6 and later have native tcx"
+		die "tcx.ko does not build for $kver: it is built and tested for Debian 12's 6.1 (amd64, cloud-amd64, rt-amd64) only (dkms.conf BUILD_EXCLUSIVE_KERNEL=\"$re\"); 6.6 and later have native tcx"
 	fi
 	[ -e "/lib/modules/$kver/build/include" ] ||
 		die "no kernel headers for $kver in /lib/modules/$kver/build (apt install linux-headers-$kver)"
