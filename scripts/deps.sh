@@ -354,5 +354,5 @@ flavour-headers) do_packages; do_flavours ;;
 image)		do_image "$2" ;;
 fkver)		flavour_kver "${2:-generic}" ;;
 env)		do_env ;;
-*)		die "usage: $0 [packages|kernel|kernel612|backports|source|all|debug|bench|kver|env]" ;;
+*)		die "usage: $0 [packages|kernel|kernel612|backports|flavours|flavour-headers|image|fkver|source|all|debug|bench|kver|env]" ;;
 esac
