@@ -381,3 +381,42 @@ int tcx_link_pin_path(int link_fd, char *buf, size_t size)
 		return libtcx_err(ret);
 	return libtcx_err(ops->link_pin_path(link_fd, buf, size));
 }
+
+int tcx_link_pin_at(int link_fd, const char *path)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!path || !*path)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_pin_at(link_fd, path));
+}
+
+int tcx_link_get_fd_by_pin(const char *path)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!path || !*path)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_get_fd_by_pin(path));
+}
+
+int tcx_link_get_next_id(__u32 start_id, __u32 *next_id)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!next_id)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_get_next_id(start_id, next_id));
+}

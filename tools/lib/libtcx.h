@@ -316,6 +316,37 @@ static inline int tcx_link_get_info(int link_fd, struct tcx_link_info *info)
 LIBTCX_API int tcx_link_pin_path(int link_fd, char *buf, size_t size);
 
 /*
+ * tcx_link_pin_at - pin the link at PATH in bpffs, as BPF_OBJ_PIN does: the
+ * link lives while the path exists, and removing the path (rm, unmount,
+ * tcx_link_unpin()) ends the pin.  With the module the pin is a symlink to
+ * TCX_PIN_TARGET_PREFIX "<id>" and tcx_link_pin_path() reports the path; a
+ * link has at most one such pin (-EBUSY).  On native it is bpffs's own pin
+ * file, which tcx_link_pin_path() cannot know (bpffs does not record it).
+ * Errors: -EPERM (the directory is not in bpffs), -EEXIST (the path
+ * exists), -ENOENT/-ENOTDIR/-EACCES (from the path's lookup), -EINVAL (no
+ * path, not a link fd), -EBUSY (module: pinned at a path already).
+ */
+LIBTCX_API int tcx_link_pin_at(int link_fd, const char *path);
+
+/*
+ * tcx_link_get_fd_by_pin - a new fd (O_CLOEXEC) for the link pinned at PATH,
+ * from any process (bpf_obj_get() for tcx links).
+ * Errors: -ENOENT (no such path), -ENXIO (the path is no tcx link's pin),
+ * -EACCES (the pin is not the caller's, and no CAP_FOWNER on the module).
+ */
+LIBTCX_API int tcx_link_get_fd_by_pin(const char *path);
+
+/*
+ * tcx_link_get_next_id - the smallest tcx link id above start_id, in
+ * *next_id, as BPF_LINK_GET_NEXT_ID: every link, attached or defunct, that
+ * some fd or pin still holds.  Start from 0 and go on until -ENOENT.  On
+ * native, links of other kinds are stepped over.
+ * Errors: -ENOENT (no link above start_id), -EPERM (not CAP_SYS_ADMIN),
+ * -EINVAL (next_id is NULL).
+ */
+LIBTCX_API int tcx_link_get_next_id(__u32 start_id, __u32 *next_id);
+
+/*
  * tcx_link_info.flags that only libtcx sets, when its backend does not know
  * the owner or the tag (native tcx).  High bits, clear of the module's own
  * TCX_LINK_F_*.
