@@ -259,6 +259,8 @@ static void show_dev(const struct dev *dev, const enum tcx_dir *only,
 	}
 }
 
+static const char *const show_words[] = { "dev", "ingress", "egress", NULL };
+
 int do_show(struct cmdline *c)
 {
 	struct json_object *arr = NULL;
@@ -268,7 +270,7 @@ int do_show(struct cmdline *c)
 	struct dev dev;
 
 	while (more(c)) {
-		if (is_word(c, "dev")) {
+		if (is_kw(c, show_words, "dev")) {
 			next_word(c, "dev");
 			if (has_dev)
 				usage_fail(c, "dev given twice");
@@ -365,31 +367,27 @@ static void text_link(const struct link_meta *m)
 }
 
 /*
- * Without an id: the links on the hooks of this network namespace.  A
- * defunct link is on no hook, so only its id finds it.
+ * Without an id: every tcx link, attached or defunct, found by id as
+ * bpftool link show does.  Link ids are global, so this shows links of
+ * every network namespace; device names are looked up in this one.
  */
 int do_link_show(struct cmdline *c)
 {
 	struct json_object *arr = NULL;
-	struct if_nameindex *ifs, *it;
-	struct hook_state st;
+	struct link_ref ref;
 	struct link_meta m;
-	__u32 id = 0, i;
-	int fd, d;
+	__u32 id = 0;
+	int fd, err;
 
-	if (is_word(c, "id")) {
-		next_word(c, "id");
-		id = next_u32(c, "LINK_ID");
-	}
-	if (more(c))
-		usage_fail(c, "unexpected '%s'", c->argv[0]);
-
-	need_tcx();
-	if (id) {
-		fd = link_fd_by_id(id);
+	if (more(c)) {
+		parse_link(c, &ref);
+		if (more(c))
+			usage_fail(c, "unexpected '%s'", c->argv[0]);
+		fd = link_open(&ref);
 		fill_link_meta(fd, &m);
 		if (!m.found)
-			fail("reading link %u failed: %s", id, errdesc(errno));
+			fail("reading link %u failed: %s", ref.id,
+			     errdesc(errno));
 		close(fd);
 		if (json_output)
 			json_print(json_link(&m));
@@ -398,27 +396,27 @@ int do_link_show(struct cmdline *c)
 		return 0;
 	}
 
+	need_tcx();
 	if (json_output)
 		arr = json_object_new_array();
-	ifs = if_nameindex();
-	if (!ifs)
-		fail("listing the network devices failed: %s", errdesc(errno));
-	for (it = ifs; it->if_index; it++) {
-		for (d = TCX_DIR_INGRESS; d <= TCX_DIR_EGRESS; d++) {
-			if (hook_query(it->if_index, d, &st))
-				continue;
-			for (i = 0; i < st.count; i++) {
-				get_link_meta(st.link_ids[i], &m);
-				if (!m.found)
-					continue;
-				if (arr)
-					json_object_array_add(arr, json_link(&m));
-				else
-					text_link(&m);
-			}
-		}
+	while (!(err = tcx_link_get_next_id(id, &id))) {
+		/* Gone since it was listed: nothing to show. */
+		fd = tcx_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		fill_link_meta(fd, &m);
+		close(fd);
+		if (!m.found)
+			continue;
+		if (arr)
+			json_object_array_add(arr, json_link(&m));
+		else
+			text_link(&m);
 	}
-	if_freenameindex(ifs);
+	if (err == -EPERM)
+		fail("listing links: permission denied (EPERM); this needs CAP_SYS_ADMIN");
+	if (err != -ENOENT)
+		fail("listing links failed: %s", errdesc(err));
 	if (arr)
 		json_print(arr);
 	return 0;

@@ -35,21 +35,23 @@ static char context[1024];
 #define ATTACH_USAGE							\
 	"  tcxctl attach DEV {ingress|egress} PROG\n"			\
 	"         [before REL | after REL | first | last] [replace PROG]\n" \
-	"         [link [tag TAG] [hold]] [expected-revision N]\n"
+	"         [link [tag TAG] [pin PATH | hold]] [expected-revision N]\n"
 #define DETACH_USAGE							\
 	"  tcxctl detach DEV {ingress|egress} {PROG | first | last}\n"	\
 	"         [expected-revision N]\n"
 #define SHOW_USAGE							\
 	"  tcxctl show [dev DEV] [ingress|egress]     (alias: list)\n"
 #define LINK_USAGE							\
-	"  tcxctl link show [id LINK_ID]\n"				\
-	"  tcxctl link update id LINK_ID PROG [old PROG]\n"		\
-	"  tcxctl link detach id LINK_ID\n"				\
-	"  tcxctl link unpin id LINK_ID\n"
+	"  tcxctl link show [LINK]\n"					\
+	"  tcxctl link update LINK PROG [old PROG]\n"			\
+	"  tcxctl link detach LINK\n"					\
+	"  tcxctl link pin LINK PATH\n"					\
+	"  tcxctl link unpin LINK\n"
 #define WORDS_USAGE							\
-	"  DEV  := { NAME | ifindex IFINDEX }\n"			\
+	"  DEV  := [dev] { NAME | ifindex IFINDEX }\n"			\
 	"  PROG := { obj FILE [sec SECTION] [name NAME] | id PROG_ID | pinned PATH }\n" \
-	"  REL  := { PROG | link LINK_ID }\n"
+	"  REL  := { PROG | link LINK_ID }\n"				\
+	"  LINK := { id LINK_ID | pinned PATH }\n"
 
 static const char options_usage[] =
 	"Options:\n"
@@ -108,6 +110,21 @@ void fail(const char *fmt, ...)
 	exit(1);
 }
 
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("tcxctl: ", stderr);
+	if (context[0])
+		fprintf(stderr, "%s: ", context);
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void usage_fail(const struct cmdline *c, const char *fmt, ...)
 {
 	int top = strcspn(c->cmd, " ");
@@ -151,6 +168,42 @@ bool more(const struct cmdline *c)
 bool is_word(const struct cmdline *c, const char *word)
 {
 	return c->argc > 0 && !strcmp(c->argv[0], word);
+}
+
+int word_index(const struct cmdline *c, const char *const *words)
+{
+	char list[256];
+	size_t len, used = 0;
+	int i, found = -1, n = 0;
+
+	if (c->argc <= 0 || !c->argv[0][0])
+		return -1;
+	for (i = 0; words[i]; i++)
+		if (!strcmp(c->argv[0], words[i]))
+			return i;
+	len = strlen(c->argv[0]);
+	list[0] = '\0';
+	for (i = 0; words[i]; i++) {
+		if (strncmp(c->argv[0], words[i], len))
+			continue;
+		used += snprintf(list + used, sizeof(list) - used, "%s%s",
+				 n ? ", " : "", words[i]);
+		if (used >= sizeof(list))
+			used = sizeof(list) - 1;
+		found = i;
+		n++;
+	}
+	if (n > 1)
+		usage_fail(c, "'%s' is ambiguous: %s", c->argv[0], list);
+	return found;
+}
+
+bool is_kw(const struct cmdline *c, const char *const *words,
+	   const char *word)
+{
+	int i = word_index(c, words);
+
+	return i >= 0 && !strcmp(words[i], word);
 }
 
 const char *next_word(struct cmdline *c, const char *what)
@@ -202,8 +255,8 @@ void need_tcx(void)
 		LIBTCX_OPTS(tcx_query, q);
 		fd = tcx_query(1, TCX_DIR_INGRESS, &q);
 		if (fd == -EPERM || fd == -EACCES)
-			fail("cannot use bpf(): permission denied (%s); tcxctl needs root",
-			     strerrorname_np(-fd));
+			fail("cannot use bpf(): permission denied (%s); "
+			     NEEDS_NET_ADMIN, strerrorname_np(-fd));
 		return;
 	}
 	fd = tcx_dev_fd();
@@ -214,8 +267,8 @@ void need_tcx(void)
 		fail("cannot open /dev/tcx: the tcx module is not loaded (ENOENT); load it with 'modprobe tcx'");
 	case EACCES:
 	case EPERM:
-		fail("cannot open /dev/tcx: permission denied (%s); tcxctl needs root",
-		     strerrorname_np(-fd));
+		fail("cannot open /dev/tcx: permission denied (%s); it is root's (mode 0600), and then "
+		     NEEDS_NET_ADMIN, strerrorname_np(-fd));
 	default:
 		fail("cannot open /dev/tcx: %s", errdesc(fd));
 	}
@@ -226,6 +279,9 @@ void parse_dev(struct cmdline *c, struct dev *dev)
 	const char *name;
 
 	memset(dev, 0, sizeof(*dev));
+	/* "dev eth0", as ip and bpftool write it, or just "eth0". */
+	if (is_word(c, "dev") && c->argc > 1)
+		next_word(c, "dev");
 	if (is_word(c, "ifindex")) {
 		__u32 ifindex;
 
@@ -259,12 +315,18 @@ void resolve_dev(struct dev *dev)
 
 bool parse_dir(struct cmdline *c, enum tcx_dir *dir)
 {
-	if (is_word(c, "ingress"))
+	static const char *const dirs[] = { "ingress", "egress", NULL };
+
+	switch (word_index(c, dirs)) {
+	case 0:
 		*dir = TCX_DIR_INGRESS;
-	else if (is_word(c, "egress"))
+		break;
+	case 1:
 		*dir = TCX_DIR_EGRESS;
-	else
+		break;
+	default:
 		return false;
+	}
 	next_word(c, "direction");
 	return true;
 }
@@ -347,6 +409,11 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Prefixes name the commands, not the alias list. */
+static const char *const command_words[] = {
+	"attach", "detach", "show", "link", "help", NULL
+};
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cmdline *c);
@@ -370,6 +437,7 @@ int main(int argc, char **argv)
 	};
 	struct cmdline c;
 	bool help = false, version = false;
+	const char *cmd;
 	size_t i;
 	int opt;
 
@@ -411,7 +479,7 @@ int main(int argc, char **argv)
 
 	if (version)
 		return print_version();
-	if (is_word(&c, "help")) {
+	if (is_kw(&c, command_words, "help")) {
 		help = true;
 		c.argc--;
 		c.argv++;
@@ -425,8 +493,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(c.argv[0], commands[i].name))
+	cmd = is_word(&c, "list") ? "list" : NULL;
+	if (!cmd && word_index(&c, command_words) >= 0)
+		cmd = command_words[word_index(&c, command_words)];
+	for (i = 0; cmd && i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(cmd, commands[i].name))
 			continue;
 		c.cmd = commands[i].name;
 		if (help || (c.argc > 1 && !strcmp(c.argv[1], "help"))) {
