@@ -21,13 +21,14 @@ ifneq ($(TCX_DEPS_DONE),)
 
 EXAMPLES_O	:= $(BUILD)/examples
 LOADER		:= $(EXAMPLES_O)/loader
-LOADER_CFLAGS	:= -O2 -g -Wall -Wextra -Werror -Itools/lib -Iuapi
+# From the installed headers, as its users build it (check-install).
+LOADER_CFLAGS	:= -O2 -g -Wall -Wextra -Werror -I$(STAGE_INC)
 
 .PHONY: examples loader-demo selftests-612 selftests-host check-612
 
 tests: examples
 
-examples: tools
+examples: tools check-install
 	@$(SUBMAKE) $(LOADER)
 
 $(LOADER): examples/loader.c tools/lib/libtcx.h uapi/linux/tcx.h $(BUILD)/lib/libtcx.a

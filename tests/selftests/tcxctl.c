@@ -1695,6 +1695,39 @@ TEST(completion)
 	EXPECT_TRUE(OFFERED("ingress") && OFFERED("egress")) TH_LOG("%s", out);
 }
 
+static void bogus_backend(void)
+{
+	if (setenv("TCX_BACKEND", "bogus", 1))
+		_exit(126);
+}
+
+/*
+ * An unknown TCX_BACKEND is refused with words, not a bare EINVAL: one
+ * line from tcxctl, and with -d libtcx's own (its print callback) first.
+ */
+TEST_F(ctl, backend_env)
+{
+	int rc;
+
+	rc = ctl_exec(self, bogus_backend, ARGS("show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("tcxctl: show: TCX_BACKEND=bogus names no backend: use module or native\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, bogus_backend, ARGS("-d", "link", "show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("libtcx: TCX_BACKEND=bogus names no backend: use module or native\n"
+		     "tcxctl: link show: TCX_BACKEND=bogus names no backend: use module or native\n",
+		     self->err);
+	/* -d: which backend libtcx chose, and why. */
+	rc = ctl_exec(self, NULL, ARGS("-d", "show", "dev", "ctl0"));
+	EXPECT_EQ(0, rc);
+	EXPECT_TRUE(starts_with(self->err, tcx_test_native() ?
+				"libtcx: backend native: " :
+				"libtcx: backend module: "))
+		TH_LOG("%s", self->err);
+}
+
 /* Root without CAP_SYS_ADMIN (exec gives root what the bounding set has). */
 static void drop_sys_admin(void)
 {

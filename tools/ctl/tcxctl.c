@@ -409,6 +409,16 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libtcx's words only with -d: tcxctl's own line says what went wrong. */
+static int libtcx_log(enum libtcx_print_level level, const char *fmt,
+		      va_list ap)
+{
+	(void)level;
+	if (!debug_output)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 /* Prefixes name the commands, not the alias list. */
 static const char *const command_words[] = {
 	"attach", "detach", "show", "link", "help", NULL
@@ -472,6 +482,7 @@ int main(int argc, char **argv)
 		}
 	}
 	libbpf_set_print(libbpf_log);
+	libtcx_set_print(libtcx_log);
 
 	c.argc = argc - optind;
 	c.argv = argv + optind;

@@ -17,6 +17,8 @@
 #include <linux/types.h>
 #include <linux/tcx.h>
 
+#include "libtcx.h"
+
 #ifndef offsetofend
 #define offsetofend(TYPE, FIELD) \
 	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
@@ -45,6 +47,10 @@ struct tcx_ops {
 	/* TCX_QUERY_NO_*: what query cannot report on this backend. */
 	__u32 query_unavailable;
 };
+
+/* A message through libtcx_set_print()'s callback; errno is kept. */
+void libtcx_print(enum libtcx_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 extern const struct tcx_ops tcx_module_ops;
 extern const struct tcx_ops tcx_native_ops;
