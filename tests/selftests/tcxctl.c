@@ -1436,7 +1436,7 @@ TEST_F(ctl, errors_usage)
 {
 	CTL_FAIL_LINE("tcxctl: unknown command 'frob'; see 'tcxctl help'",
 		      "frob");
-	CTL_FAIL_LINE("tcxctl: no command given; see 'tcxctl help'", "-j");
+	CTL_FAIL_LINE("tcxctl: no command given; see 'tcxctl help'", "-d");
 	CTL_FAIL_LINE("tcxctl: unknown option '-z'; see 'tcxctl help'", "-z",
 		      "show");
 	CTL_FAIL_LINE("tcxctl: attach: direction missing: ingress or egress; see 'tcxctl attach help'",
@@ -1693,6 +1693,52 @@ TEST(completion)
 	EXPECT_TRUE(OFFERED("lo") && !OFFERED("dev")) TH_LOG("%s", out);
 	COMPLETE("tcxctl", "detach", "dev", "lo", "");
 	EXPECT_TRUE(OFFERED("ingress") && OFFERED("egress")) TH_LOG("%s", out);
+}
+
+/* tcxctl -j ARGS must fail with {"error": MSG} on stdout, and no stderr. */
+static void json_fail(struct __test_metadata *_metadata, ctl_t *self,
+		      const char *msg, const char *const *args)
+{
+	struct json_object *root, *v;
+	int rc;
+
+	rc = ctl_exec(self, NULL, args);
+	EXPECT_EQ(1, rc) TH_LOG("tcxctl %s: exit %d", join(args), rc);
+	EXPECT_STREQ("", self->err);
+	root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, root) TH_LOG("not JSON: %s", self->out);
+	ASSERT_TRUE(json_object_is_type(root, json_type_object));
+	EXPECT_EQ(1, json_object_object_length(root));
+	ASSERT_TRUE(json_object_object_get_ex(root, "error", &v))
+		TH_LOG("%s", self->out);
+	EXPECT_STREQ(msg, json_object_get_string(v));
+	json_object_put(root);
+}
+
+#define JSON_FAIL(MSG, ...)	json_fail(_metadata, self, MSG, ARGS(__VA_ARGS__))
+
+/*
+ * Under -j an error is {"error": "..."} on stdout, as bpftool prints it,
+ * and an empty answer is still JSON.
+ */
+TEST_F(ctl, json_errors)
+{
+	JSON_FAIL("no command given; see 'tcxctl help'", "-j");
+	JSON_FAIL("unknown command 'frob'; see 'tcxctl help'", "-j", "frob");
+	JSON_FAIL("link update: 'id LINK_ID' or 'pinned PATH' missing; see 'tcxctl link help'",
+		  "-p", "link", "update", "7");
+	JSON_FAIL("attach ctl0 ingress id 4000000000: no program with id 4000000000 (ENOENT)",
+		  "-j", "attach", "ctl0", "ingress", "id", "4000000000");
+	JSON_FAIL("show dev nosuch0: no such device nosuch0 (ENODEV)",
+		  "-j", "show", "dev", "nosuch0");
+	JSON_FAIL("link show id 4000000000: no link with id 4000000000 (ENOENT)",
+		  "-j", "link", "show", "id", "4000000000");
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+
+	CTL_OK("-j", "show");
+	EXPECT_STREQ("[]\n", self->out);
+	CTL_OK("-j", "show", "egress");
+	EXPECT_STREQ("[]\n", self->out);
 }
 
 static void bogus_backend(void)

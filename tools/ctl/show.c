@@ -124,13 +124,13 @@ static struct json_object *json_stats(const struct tcx_hook_stats *s)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "packets", json_object_new_int64(s->packets));
-	json_object_object_add(o, "passed", json_object_new_int64(s->passed));
-	json_object_object_add(o, "dropped", json_object_new_int64(s->dropped));
+	json_object_object_add(o, "packets", json_object_new_uint64(s->packets));
+	json_object_object_add(o, "passed", json_object_new_uint64(s->passed));
+	json_object_object_add(o, "dropped", json_object_new_uint64(s->dropped));
 	json_object_object_add(o, "redirected",
-			       json_object_new_int64(s->redirected));
+			       json_object_new_uint64(s->redirected));
 	json_object_object_add(o, "redirect_failed",
-			       json_object_new_int64(s->redirect_failed));
+			       json_object_new_uint64(s->redirect_failed));
 	return o;
 }
 
@@ -147,7 +147,7 @@ static void json_hook(struct json_object *arr, const struct dev *dev,
 	json_object_object_add(o, "ifindex", json_object_new_int(dev->ifindex));
 	json_object_object_add(o, "kind", json_object_new_string(dir_kind(dir)));
 	json_object_object_add(o, "revision",
-			       json_object_new_int64(st->revision));
+			       json_object_new_uint64(st->revision));
 	json_object_object_add(o, "live",
 			       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? NULL :
 			       json_object_new_boolean(st->hook_flags &

@@ -95,18 +95,55 @@ void set_context(int argc, char **argv)
 	}
 }
 
-void fail(const char *fmt, ...)
+/*
+ * An error: one line on stderr, "tcxctl: MSG", or with -j, as bpftool
+ * does, {"error": "MSG"} on stdout and nothing on stderr.
+ */
+static void print_error(const char *head, const char *fmt, va_list ap,
+			const char *tail)
+{
+	char msg[2048];
+	size_t n;
+
+	n = snprintf(msg, sizeof(msg), "%s", head);
+	if (n < sizeof(msg))
+		n += vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	if (n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, "%s", tail);
+	fflush(stdout);
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_print(o);
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "tcxctl: %s\n", msg);
+	}
+}
+
+static void main_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void main_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("tcxctl: ", stderr);
-	if (context[0])
-		fprintf(stderr, "%s: ", context);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_error("", fmt, ap, "; see 'tcxctl help'");
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void fail(const char *fmt, ...)
+{
+	char head[sizeof(context) + 2] = "";
+	va_list ap;
+
+	if (context[0])
+		snprintf(head, sizeof(head), "%s: ", context);
+	va_start(ap, fmt);
+	print_error(head, fmt, ap, "");
+	va_end(ap);
 	exit(1);
 }
 
@@ -128,13 +165,14 @@ void warn(const char *fmt, ...)
 void usage_fail(const struct cmdline *c, const char *fmt, ...)
 {
 	int top = strcspn(c->cmd, " ");
+	char head[64], tail[64];
 	va_list ap;
 
-	fprintf(stderr, "tcxctl: %s: ", c->cmd);
+	snprintf(head, sizeof(head), "%s: ", c->cmd);
+	snprintf(tail, sizeof(tail), "; see 'tcxctl %.*s help'", top, c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_error(head, fmt, ap, tail);
 	va_end(ap);
-	fprintf(stderr, "; see 'tcxctl %.*s help'\n", top, c->cmd);
 	exit(1);
 }
 
@@ -473,11 +511,9 @@ int main(int argc, char **argv)
 			break;
 		default:
 			if (optopt)
-				fprintf(stderr, "tcxctl: unknown option '-%c'; see 'tcxctl help'\n",
-					optopt);
+				main_error("unknown option '-%c'", optopt);
 			else
-				fprintf(stderr, "tcxctl: unknown option '%s'; see 'tcxctl help'\n",
-					argv[optind - 1]);
+				main_error("unknown option '%s'", argv[optind - 1]);
 			return 1;
 		}
 	}
@@ -500,7 +536,7 @@ int main(int argc, char **argv)
 			print_usage(stdout, NULL);
 			return 0;
 		}
-		fprintf(stderr, "tcxctl: no command given; see 'tcxctl help'\n");
+		main_error("no command given");
 		return 1;
 	}
 
@@ -520,7 +556,6 @@ int main(int argc, char **argv)
 		c.argv++;
 		return commands[i].fn(&c) ? 1 : 0;
 	}
-	fprintf(stderr, "tcxctl: unknown command '%s'; see 'tcxctl help'\n",
-		c.argv[0]);
+	main_error("unknown command '%s'", c.argv[0]);
 	return 1;
 }
