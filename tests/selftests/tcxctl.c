@@ -161,10 +161,11 @@ static int bpf_obj_path(char *buf, size_t len, const char *name)
 typedef void (*ctl_pre_exec)(void);
 
 /*
- * Run tcxctl ARGS, PRE first in the child; stdout and stderr land in
- * self->out and self->err.  Returns the exit status, 128 + signal, or -1.
+ * Run the program at PATH with ARGS, PRE first in the child; stdout and
+ * stderr land in self->out and self->err.  Returns the exit status,
+ * 128 + signal, or -1.
  */
-static int ctl_exec(ctl_t *self, ctl_pre_exec pre,
+static int run_exec(ctl_t *self, const char *path, ctl_pre_exec pre,
 		    const char *const *args)
 {
 	char *bufs[2] = { self->out, self->err };
@@ -197,7 +198,7 @@ static int ctl_exec(ctl_t *self, ctl_pre_exec pre,
 		dup2(err[1], STDERR_FILENO);
 		if (pre)
 			pre();
-		execv(self->tcxctl, (char **)argv);
+		execv(path, (char **)argv);
 		_exit(127);
 	}
 	close(out[1]);
@@ -256,6 +257,12 @@ static const char *ok_stderr(const char *const *args)
 		return buf;
 	}
 	return "";
+}
+
+/* Run tcxctl ARGS, as run_exec(). */
+static int ctl_exec(ctl_t *self, ctl_pre_exec pre, const char *const *args)
+{
+	return run_exec(self, self->tcxctl, pre, args);
 }
 
 static __u32 ctl_ok(struct __test_metadata *_metadata,
@@ -1015,26 +1022,30 @@ TEST_F(ctl, link_pin_paths)
 }
 
 /*
- * show -j against tcx_query and the programs' and links' own info: every
- * hook with programs (or, with dev, every hook of the device) once, the
- * programs in run order.
+ * show -j against tcx_query and the programs' and links' own info: as
+ * bpftool net show -j, [{"tc": [...]}] with one entry per program of
+ * every hook with programs (or of the chosen device and direction), in
+ * run order, bpftool's fields first and ours beside them.
  */
 static void check_show_json(struct __test_metadata *_metadata,
 			    ctl_t *self, int only_ifindex,
 			    int only_dir)
 {
 	int ifs[3] = { LO_IFINDEX, self->if0, self->if1 };
-	struct json_object *root, *o, *v, *progs, *p, *owner, *stats;
+	struct json_object *root, *tc, *v, *p, *owner, *stats;
 	char name[BPF_OBJ_NAME_LEN], tag[32], dev[IF_NAMESIZE];
 	size_t n, expected = 0, k;
 	struct tcx_link_info li;
+	int i, d, dir, ifindex, pos, next_pos = 0;
 	struct hook h;
-	int i, d, dir, ifindex;
-	__u32 j;
 
 	root = json_tokener_parse(self->out);
 	ASSERT_NE(NULL, root) TH_LOG("not JSON: %s", self->out);
 	ASSERT_TRUE(json_object_is_type(root, json_type_array));
+	ASSERT_EQ(1U, json_object_array_length(root));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(root, 0),
+					      "tc", &tc));
+	ASSERT_TRUE(json_object_is_type(tc, json_type_array));
 	for (i = 0; i < 3; i++) {
 		for (d = TCX_DIR_INGRESS; d <= TCX_DIR_EGRESS; d++) {
 			if (only_ifindex && ifs[i] != only_ifindex)
@@ -1042,21 +1053,20 @@ static void check_show_json(struct __test_metadata *_metadata,
 			if (only_dir >= 0 && d != only_dir)
 				continue;
 			query(_metadata, ifs[i], d, &h);
-			if (h.count || only_ifindex)
-				expected++;
+			expected += h.count;
 		}
 	}
-	n = json_object_array_length(root);
+	n = json_object_array_length(tc);
 	ASSERT_EQ(expected, n) TH_LOG("%s", self->out);
 
 	for (k = 0; k < n; k++) {
-		o = json_object_array_get_idx(root, k);
-		ASSERT_TRUE(json_object_object_get_ex(o, "ifindex", &v));
+		p = json_object_array_get_idx(tc, k);
+		ASSERT_TRUE(json_object_object_get_ex(p, "ifindex", &v));
 		ifindex = json_object_get_int(v);
-		ASSERT_TRUE(json_object_object_get_ex(o, "devname", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "devname", &v));
 		ASSERT_NE(NULL, if_indextoname(ifindex, dev));
 		EXPECT_STREQ(dev, json_object_get_string(v));
-		ASSERT_TRUE(json_object_object_get_ex(o, "kind", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "kind", &v));
 		if (!strcmp("tcx/ingress", json_object_get_string(v))) {
 			dir = TCX_DIR_INGRESS;
 		} else {
@@ -1064,13 +1074,33 @@ static void check_show_json(struct __test_metadata *_metadata,
 			dir = TCX_DIR_EGRESS;
 		}
 		query(_metadata, ifindex, dir, &h);
-		ASSERT_TRUE(json_object_object_get_ex(o, "revision", &v));
-		EXPECT_EQ(h.revision, (__u64)json_object_get_int64(v));
+		/* A hook's programs come together, in run order. */
+		ASSERT_TRUE(json_object_object_get_ex(p, "position", &v));
+		pos = json_object_get_int(v);
+		EXPECT_EQ(next_pos, pos) TH_LOG("%s", self->out);
+		ASSERT_LT(pos, (int)h.count);
+		next_pos = pos + 1 == (int)h.count ? 0 : pos + 1;
+
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_id", &v));
+		EXPECT_EQ(h.ids[pos], (__u32)json_object_get_int64(v));
+		prog_meta(_metadata, h.ids[pos], name, tag);
+		ASSERT_TRUE(json_object_object_get_ex(p, "name", &v));
+		EXPECT_STREQ(name, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "tag", &v));
+		EXPECT_STREQ(tag, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_flags", &v));
+		EXPECT_TRUE(json_object_is_type(v, json_type_array) &&
+			    !json_object_array_length(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "link_flags", &v));
+		EXPECT_TRUE(json_object_is_type(v, json_type_array) &&
+			    !json_object_array_length(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "revision", &v));
+		EXPECT_EQ(h.revision, json_object_get_uint64(v));
 		/* Native tcx has no live flag and no counters: null. */
 		EXPECT_EQ(tcx_test_native() ?
 			  TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS : 0U,
 			  h.unavailable);
-		ASSERT_TRUE(json_object_object_get_ex(o, "live", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "live", &v));
 		if (h.unavailable & TCX_QUERY_NO_HOOK_FLAGS) {
 			EXPECT_EQ(NULL, v);
 		} else {
@@ -1078,44 +1108,98 @@ static void check_show_json(struct __test_metadata *_metadata,
 			EXPECT_EQ(!!(h.flags & TCX_HOOK_F_LIVE),
 				  json_object_get_boolean(v));
 		}
-		ASSERT_TRUE(json_object_object_get_ex(o, "stats", &stats));
+		ASSERT_TRUE(json_object_object_get_ex(p, "stats", &stats));
 		if (h.unavailable & TCX_QUERY_NO_STATS) {
 			EXPECT_EQ(NULL, stats);
 		} else {
 			ASSERT_TRUE(json_object_object_get_ex(stats, "packets", &v));
-			EXPECT_EQ(h.stats.packets, (__u64)json_object_get_int64(v));
+			EXPECT_EQ(h.stats.packets, json_object_get_uint64(v));
 			ASSERT_TRUE(json_object_object_get_ex(stats, "dropped", &v));
-			EXPECT_EQ(h.stats.dropped, (__u64)json_object_get_int64(v));
+			EXPECT_EQ(h.stats.dropped, json_object_get_uint64(v));
 		}
-		ASSERT_TRUE(json_object_object_get_ex(o, "progs", &progs));
-		ASSERT_EQ(h.count, json_object_array_length(progs));
-		for (j = 0; j < h.count; j++) {
-			p = json_object_array_get_idx(progs, j);
-			ASSERT_TRUE(json_object_object_get_ex(p, "position", &v));
-			EXPECT_EQ(j, (__u32)json_object_get_int(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "prog_id", &v));
-			EXPECT_EQ(h.ids[j], (__u32)json_object_get_int64(v));
-			prog_meta(_metadata, h.ids[j], name, tag);
-			ASSERT_TRUE(json_object_object_get_ex(p, "name", &v));
-			EXPECT_STREQ(name, json_object_get_string(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "tag", &v));
-			EXPECT_STREQ(tag, json_object_get_string(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "link_id", &v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "owner", &owner));
-			if (!h.links[j]) {
-				EXPECT_EQ(NULL, v);
-				EXPECT_EQ(NULL, owner);
-				continue;
-			}
-			EXPECT_EQ(h.links[j], (__u32)json_object_get_int64(v));
-			link_info(_metadata, h.links[j], &li);
-			check_owner_json(_metadata, owner, &li);
-			ASSERT_TRUE(json_object_object_get_ex(p, "pinned", &v));
-			EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED),
-				  json_object_get_boolean(v));
+		/* bpftool's link_id: 0 without a link. */
+		ASSERT_TRUE(json_object_object_get_ex(p, "link_id", &v));
+		EXPECT_EQ(h.links[pos], (__u32)json_object_get_int64(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "owner", &owner));
+		if (!h.links[pos]) {
+			EXPECT_EQ(NULL, owner);
+			continue;
+		}
+		link_info(_metadata, h.links[pos], &li);
+		check_owner_json(_metadata, owner, &li);
+		ASSERT_TRUE(json_object_object_get_ex(p, "pinned", &v));
+		EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED),
+			  json_object_get_boolean(v));
+	}
+	EXPECT_EQ(0, next_pos) TH_LOG("a hook cut short: %s", self->out);
+	json_object_put(root);
+}
+
+/*
+ * show -j against bpftool -j net show itself, on native tcx (bpftool sees
+ * tcx-dkms's programs only under tcx-compat): the same entries in the same
+ * order, and every field bpftool writes equal in ours.  bpftool 7.3 or
+ * later: $TCX_BPFTOOL, else bookworm-backports' next to the build
+ * (make compat-tests).
+ */
+TEST_F(ctl, show_json_bpftool)
+{
+	struct json_object *ours, *theirs, *a, *b, *v;
+	char bpftool[PATH_MAX], *saved;
+	const char *env = getenv("TCX_BPFTOOL");
+	size_t i, n;
+	__u32 p, q, link;
+
+	if (!tcx_test_native())
+		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
+	if (env && *env)
+		snprintf(bpftool, sizeof(bpftool), "%s", env);
+	else if (sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool"))
+		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
+
+	p = load_dummy(_metadata);
+	q = load_dummy(_metadata);
+	CTL_OK("attach", "ctl0", "ingress", "id", num(p));
+	link = CTL_OK("attach", "ctl0", "ingress", "id", num(q), "first",
+		      "link");
+	remember_link(self, link);
+	CTL_OK("attach", "ctl0", "egress", "obj", self->obj, "sec",
+	       "tcx/egress");
+
+	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
+			      ARGS("-j", "net", "show", "dev", "ctl0")))
+		TH_LOG("%s: %s", bpftool, self->err);
+	saved = strdup(self->out);
+	ASSERT_NE(NULL, saved);
+	theirs = json_tokener_parse(saved);
+	free(saved);
+	ASSERT_NE(NULL, theirs) TH_LOG("bpftool: not JSON: %s", self->out);
+	CTL_OK("-j", "show", "dev", "ctl0");
+	ours = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, ours) TH_LOG("not JSON: %s", self->out);
+
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(theirs, 0),
+					      "tc", &a));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(ours, 0),
+					      "tc", &b));
+	n = json_object_array_length(a);
+	ASSERT_EQ(3U, n) TH_LOG("bpftool: %s", json_object_to_json_string(theirs));
+	ASSERT_EQ(n, json_object_array_length(b));
+	for (i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(a, i);
+		struct json_object *o = json_object_array_get_idx(b, i);
+
+		json_object_object_foreach(t, key, val) {
+			ASSERT_TRUE(json_object_object_get_ex(o, key, &v))
+				TH_LOG("entry %zu: no %s", i, key);
+			EXPECT_TRUE(json_object_equal(val, v))
+				TH_LOG("entry %zu, %s: bpftool %s, tcxctl %s", i,
+				       key, json_object_to_json_string(val),
+				       json_object_to_json_string(v));
 		}
 	}
-	json_object_put(root);
+	json_object_put(theirs);
+	json_object_put(ours);
 }
 
 TEST_F(ctl, show)
@@ -1140,7 +1224,6 @@ TEST_F(ctl, show)
 	check_show_json(_metadata, self, 0, -1);
 	CTL_OK("-j", "show", "egress");
 	check_show_json(_metadata, self, 0, TCX_DIR_EGRESS);
-	/* With dev, the empty hooks of that device too. */
 	CTL_OK("-j", "show", "dev", "ctl1");
 	check_show_json(_metadata, self, self->if1, -1);
 	CTL_OK("-j", "show", "dev", "ifindex", num(self->if0), "ingress");
@@ -1197,7 +1280,7 @@ TEST_F(ctl, show)
 	CTL_OK("show");
 	EXPECT_STREQ("", self->out);
 	CTL_OK("-j", "show");
-	EXPECT_STREQ("[]\n", self->out);
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
 }
 
 /* Nothing of an object that was refused may stay attached or loaded. */
@@ -1736,9 +1819,9 @@ TEST_F(ctl, json_errors)
 	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
 
 	CTL_OK("-j", "show");
-	EXPECT_STREQ("[]\n", self->out);
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
 	CTL_OK("-j", "show", "egress");
-	EXPECT_STREQ("[]\n", self->out);
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
 }
 
 static void bogus_backend(void)

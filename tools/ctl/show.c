@@ -134,40 +134,48 @@ static struct json_object *json_stats(const struct tcx_hook_stats *s)
 	return o;
 }
 
-static void json_hook(struct json_object *arr, const struct dev *dev,
+/*
+ * One entry of "tc" per program, in run order, as bpftool net show -j
+ * writes a tcx program: its fields first and alike (link_id 0 without a
+ * link, empty flag arrays), then ours beside them.
+ */
+static void json_hook(struct json_object *tc, const struct dev *dev,
 		      enum tcx_dir dir, const struct hook_state *st)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *progs = json_object_new_array();
 	struct prog_meta pm;
 	struct link_meta lm;
 	__u32 i;
 
-	json_object_object_add(o, "devname", json_object_new_string(dev->name));
-	json_object_object_add(o, "ifindex", json_object_new_int(dev->ifindex));
-	json_object_object_add(o, "kind", json_object_new_string(dir_kind(dir)));
-	json_object_object_add(o, "revision",
-			       json_object_new_uint64(st->revision));
-	json_object_object_add(o, "live",
-			       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? NULL :
-			       json_object_new_boolean(st->hook_flags &
-						       TCX_HOOK_F_LIVE));
-	json_object_object_add(o, "stats",
-			       st->unavailable & TCX_QUERY_NO_STATS ? NULL :
-			       json_stats(&st->stats));
 	for (i = 0; i < st->count; i++) {
 		struct json_object *p = json_object_new_object();
 
 		get_prog_meta(st->prog_ids[i], &pm);
 		get_link_meta(st->link_ids[i], &lm);
-		json_object_object_add(p, "position", json_object_new_int(i));
+		json_object_object_add(p, "devname",
+				       json_object_new_string(dev->name));
+		json_object_object_add(p, "ifindex",
+				       json_object_new_int(dev->ifindex));
+		json_object_object_add(p, "kind",
+				       json_object_new_string(dir_kind(dir)));
+		json_object_object_add(p, "name", json_object_new_string(pm.name));
 		json_object_object_add(p, "prog_id",
 				       json_object_new_int64(st->prog_ids[i]));
-		json_object_object_add(p, "name", json_object_new_string(pm.name));
+		json_object_object_add(p, "prog_flags", json_object_new_array());
+		json_object_object_add(p, "link_id",
+				       json_object_new_int64(st->link_ids[i]));
+		json_object_object_add(p, "link_flags", json_object_new_array());
+		json_object_object_add(p, "position", json_object_new_int(i));
 		json_object_object_add(p, "tag", json_object_new_string(pm.tag));
-		json_object_object_add(p, "link_id", st->link_ids[i] ?
-				       json_object_new_int64(st->link_ids[i]) :
-				       NULL);
+		json_object_object_add(p, "revision",
+				       json_object_new_uint64(st->revision));
+		json_object_object_add(p, "live",
+				       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ?
+				       NULL :
+				       json_object_new_boolean(st->hook_flags &
+							       TCX_HOOK_F_LIVE));
+		json_object_object_add(p, "stats",
+				       st->unavailable & TCX_QUERY_NO_STATS ?
+				       NULL : json_stats(&st->stats));
 		json_object_object_add(p, "owner", json_owner(&lm));
 		json_object_object_add(p, "pinned",
 				       json_object_new_boolean(lm.info.flags &
@@ -175,10 +183,8 @@ static void json_hook(struct json_object *arr, const struct dev *dev,
 		json_object_object_add(p, "pin_path", lm.pin_path[0] ?
 				       json_object_new_string(lm.pin_path) :
 				       NULL);
-		json_object_array_add(progs, p);
+		json_object_array_add(tc, p);
 	}
-	json_object_object_add(o, "progs", progs);
-	json_object_array_add(arr, o);
 }
 
 static void text_hook(const struct dev *dev, enum tcx_dir dir,
@@ -305,8 +311,15 @@ int do_show(struct cmdline *c)
 		}
 		if_freenameindex(ifs);
 	}
-	if (arr)
-		json_print(arr);
+	if (arr) {
+		/* bpftool's [{"tc": [...]}]; only tc is ours to speak of. */
+		struct json_object *root = json_object_new_array();
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "tc", arr);
+		json_object_array_add(root, o);
+		json_print(root);
+	}
 	return 0;
 }
 
