@@ -1015,6 +1015,18 @@ TEST_F(ctl, link_pin_paths)
 	EXPECT_EQ(NULL, json_link_by_id(root, link));
 	json_object_put(root);
 
+	/*
+	 * link2's pins, before its bpffs goes: with the module a pin whose
+	 * path went with an unmount could outlive it and hold the module.
+	 */
+	fd = tcx_link_get_fd_by_id(link2);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, tcx_link_unpin(fd));
+	EXPECT_EQ(0, tcx_link_unpin(fd));
+	close(fd);
+	if (tcx_test_native())
+		EXPECT_EQ(0, unlink(pin2));
+	EXPECT_TRUE(link_gone(link2));
 	umount2(empty, MNT_DETACH);
 	rmdir(empty);
 	unlink(file);
@@ -1875,7 +1887,8 @@ static void drop_net_admin(void)
 /* A refusal names the capability it takes, not just "root". */
 TEST_F(ctl, errors_capabilities)
 {
-	char pinned[PATH_MAX], line[PATH_MAX + 256];
+	char pinned[PATH_MAX], line[3 * PATH_MAX], path[PATH_MAX];
+	char empty[64];
 	__u32 a, link;
 	int rc, fd;
 
@@ -1922,6 +1935,22 @@ TEST_F(ctl, errors_capabilities)
 			 pinned);
 	EXPECT_STREQ(line, self->err);
 	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, a);
+
+	/* Mounting bpffs on demand takes CAP_SYS_ADMIN; a pin opens without. */
+	snprintf(pinned, sizeof(pinned), "%s/link", self->bpffs);
+	CTL_OK("link", "pin", "id", num(link), pinned);
+	strcpy(empty, "/tmp/tcxctl-nomount.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(empty));
+	snprintf(path, sizeof(path), "%s/x", empty);
+	rc = ctl_exec(self, drop_sys_admin, ARGS("link", "pin", "pinned",
+						 pinned, path));
+	EXPECT_EQ(1, rc);
+	snprintf(line, sizeof(line),
+		 "tcxctl: link pin pinned %s %s: bpffs is not mounted at %s, and mounting it failed: Operation not permitted (EPERM); mounting needs CAP_SYS_ADMIN\n",
+		 pinned, path, empty);
+	EXPECT_STREQ(line, self->err);
+	EXPECT_NE(0, access(path, F_OK));
+	rmdir(empty);
 }
 
 /*

@@ -62,10 +62,13 @@ void pin_path_prepare(const char *path)
 	if (!dir_empty(dir))
 		fail("bpffs is not mounted at %s, which is not empty; mount it there (mount -t bpf bpf %s) or pin under /sys/fs/bpf",
 		     dir, dir);
-	if (mount("bpf", dir, "bpf", 0, "mode=0700"))
+	if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
+		int err = errno;
+
 		fail("bpffs is not mounted at %s, and mounting it failed: %s%s",
-		     dir, errdesc(errno),
-		     errno == EPERM ? "; mounting needs CAP_SYS_ADMIN" : "");
+		     dir, errdesc(err),
+		     err == EPERM ? "; mounting needs CAP_SYS_ADMIN" : "");
+	}
 }
 
 /* Pin LINK_FD (link ID) at PATH; fails with a message. */
