@@ -9,7 +9,9 @@
  *
  * The program is attached twice over: once through a link (owned by this
  * process: it would go away with it) and once, in front of it, through the
- * program API (owned by the hook).  Build: cc loader.c -ltcx -lbpf.
+ * program API (owned by the hook).  Build, against the installed libtcx:
+ *
+ *   cc -o loader loader.c $(pkg-config --cflags --libs libtcx libbpf)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "libtcx.h"
+#include <tcx/libtcx.h>
 
 static int fail(const char *what, int err)
 {

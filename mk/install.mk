@@ -9,6 +9,8 @@
 #                               tcxctl, libtcx, headers, tcx.pc, tcx-compat,
 #                               libtcx-compat.so, man pages, bash
 #                               completion, udev rule, examples
+#   make check-install          libtcx as its users get it (part of every build:
+#                               examples/loader is built from the installed files)
 #   make deb                    tcx-dkms, tcxctl, libtcx1, libtcx-dev in build/deb
 #   make check-packaging        all of the above, checked on this host and in the VM
 #
@@ -16,7 +18,7 @@
 # for its packages but not for the VM's kernel or the kselftest harness.
 
 INSTALL_TARGETS	:= install dkms-install dkms-remove
-PUBLIC		+= deb check-packaging
+PUBLIC		+= deb check-packaging check-install
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -69,5 +71,47 @@ deb:
 # VM runs a selftest against the module that DKMS built: `tests` builds it.
 check-packaging: tests
 	@tests/packaging/run $(BUILD)/packaging
+
+# `make install` into a staging DESTDIR, then what a user of libtcx does
+# with it: the headers, <tcx/libtcx.h> and <tcx/tcx.h>, compile before and
+# after <linux/bpf.h>, this host's 6.1 one and 6.6+'s (bookworm-backports'
+# linux-libc-dev, which defines tcx's return codes itself), and nothing
+# lands in linux-libc-dev's include/linux; examples/loader.c builds with
+# the command it documents; libtcx says why it refuses a bad TCX_BACKEND.
+STAGE		:= $(BUILD)/install-check
+STAGE_INC	:= $(STAGE)/usr/local/include
+STAGE_ENV	:= PKG_CONFIG_PATH=$(STAGE)/usr/local/lib/pkgconfig \
+		   PKG_CONFIG_SYSROOT_DIR=$(STAGE)
+STAGE_BPO	:= $(TCX_CACHE)/backports/usr/include
+HDR_ORDERS	:= linux/bpf.h,tcx/libtcx.h tcx/libtcx.h,linux/bpf.h \
+		   linux/bpf.h,tcx/tcx.h tcx/tcx.h,linux/bpf.h
+
+.PHONY: check-install
+
+check-install: tools
+	@$(DEPS) backports
+	@rm -rf $(STAGE)
+	@$(SUBMAKE) -s install DESTDIR=$(STAGE) PREFIX=/usr/local >/dev/null
+	@test ! -e $(STAGE_INC)/linux || \
+		{ echo "check-install: headers in include/linux" >&2; exit 1; }
+	@grep -q BPF_TCX_INGRESS $(STAGE_BPO)/linux/bpf.h
+	@for inc in "-I$(STAGE_BPO) -I$(STAGE_BPO)/$$($(CC) -print-multiarch)" ""; do \
+		for pair in $(HDR_ORDERS); do \
+			{ printf '#include <%s>\n' $${pair%,*} $${pair#*,}; \
+			  echo 'int x = TCX_PASS + TCX_MAX_PROGS;'; \
+			  [ -z "$$inc" ] || echo 'int y = BPF_TCX_INGRESS;'; } | \
+			$(CC) -Wall -Wextra -Werror -fsyntax-only -I$(STAGE_INC) \
+				$$inc -x c - || { echo "check-install: <$${pair%,*}>" \
+				"then <$${pair#*,}> fails with $${inc:-the host headers}" >&2; \
+				exit 1; }; \
+		done; \
+	done
+	@cd $(STAGE) && $(STAGE_ENV) $(CC) -Wall -Wextra -Werror -o loader \
+		$(CURDIR)/examples/loader.c $$($(STAGE_ENV) pkg-config --cflags --libs libtcx libbpf)
+	@out=$$(TCX_BACKEND=bogus LD_LIBRARY_PATH=$(STAGE)/usr/local/lib \
+		$(STAGE)/loader obj prog lo 2>&1); \
+	[ "$$out" = "libtcx: TCX_BACKEND=bogus names no backend: use module or native"$$'\n'"loader: libtcx backend: Invalid argument" ] || \
+		{ echo "check-install: loader with TCX_BACKEND=bogus said: $$out" >&2; exit 1; }
+	@echo "check-install: ok"
 
 endif

@@ -21,13 +21,14 @@ ifneq ($(TCX_DEPS_DONE),)
 
 EXAMPLES_O	:= $(BUILD)/examples
 LOADER		:= $(EXAMPLES_O)/loader
-LOADER_CFLAGS	:= -O2 -g -Wall -Wextra -Werror -Itools/lib -Iuapi
+# From the installed headers, as its users build it (check-install).
+LOADER_CFLAGS	:= -O2 -g -Wall -Wextra -Werror -I$(STAGE_INC)
 
 .PHONY: examples loader-demo selftests-612 selftests-host check-612
 
 tests: examples
 
-examples: tools
+examples: tools check-install
 	@$(SUBMAKE) $(LOADER)
 
 $(LOADER): examples/loader.c tools/lib/libtcx.h uapi/linux/tcx.h $(BUILD)/lib/libtcx.a
@@ -55,8 +56,11 @@ selftests-host: tests
 NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl hardening compat_preload \
 		   compat_supervised module_unload
 
+# compat-tests: bpftool 7.5 next to the build, which tcxctl's selftest
+# compares its JSON with.
 check-612:
 	@echo "== selftests in the 6.12 VM (native tcx)"
+	@$(SUBMAKE) -s compat-tests
 	@rm -rf $(RESULTS)/612; mkdir -p $(RESULTS)/612
 	@$(DEPS) kernel612 && \
 		tests/vm/run --kernel 6.12 -- env TCX_TESTS="$(NATIVE_TESTS)" \

@@ -18,7 +18,11 @@
 #include <signal.h>
 #include <net/if.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
 #include <json-c/json.h>
 
 #include "tcx_test.h"
@@ -157,10 +161,11 @@ static int bpf_obj_path(char *buf, size_t len, const char *name)
 typedef void (*ctl_pre_exec)(void);
 
 /*
- * Run tcxctl ARGS, PRE first in the child; stdout and stderr land in
- * self->out and self->err.  Returns the exit status, 128 + signal, or -1.
+ * Run the program at PATH with ARGS, PRE first in the child; stdout and
+ * stderr land in self->out and self->err.  Returns the exit status,
+ * 128 + signal, or -1.
  */
-static int ctl_exec(ctl_t *self, ctl_pre_exec pre,
+static int run_exec(ctl_t *self, const char *path, ctl_pre_exec pre,
 		    const char *const *args)
 {
 	char *bufs[2] = { self->out, self->err };
@@ -193,7 +198,7 @@ static int ctl_exec(ctl_t *self, ctl_pre_exec pre,
 		dup2(err[1], STDERR_FILENO);
 		if (pre)
 			pre();
-		execv(self->tcxctl, (char **)argv);
+		execv(path, (char **)argv);
 		_exit(127);
 	}
 	close(out[1]);
@@ -232,6 +237,34 @@ static int ctl_exec(ctl_t *self, ctl_pre_exec pre,
 				   128 + WTERMSIG(status);
 }
 
+/*
+ * What tcxctl ARGS must print on stderr when it succeeds: nothing, but on
+ * native tcx, which keeps no tag, a warning for a tag.
+ */
+static const char *ok_stderr(const char *const *args)
+{
+	static char buf[4096];
+	int i;
+
+	if (!tcx_test_native())
+		return "";
+	for (i = 0; args[i] && args[i + 1]; i++) {
+		if (strcmp(args[i], "tag"))
+			continue;
+		snprintf(buf, sizeof(buf),
+			 "tcxctl: %s: warning: native tcx keeps no tag: '%s' is not recorded\n",
+			 join(args), args[i + 1]);
+		return buf;
+	}
+	return "";
+}
+
+/* Run tcxctl ARGS, as run_exec(). */
+static int ctl_exec(ctl_t *self, ctl_pre_exec pre, const char *const *args)
+{
+	return run_exec(self, self->tcxctl, pre, args);
+}
+
 static __u32 ctl_ok(struct __test_metadata *_metadata,
 		    ctl_t *self, const char *const *args)
 {
@@ -241,7 +274,7 @@ static __u32 ctl_ok(struct __test_metadata *_metadata,
 		TH_LOG("tcxctl %s: exit %d, stderr: %s", join(args), rc,
 		       self->err);
 	}
-	EXPECT_STREQ("", self->err);
+	EXPECT_STREQ(ok_stderr(args), self->err);
 	return strtoul(self->out, NULL, 10);
 }
 
@@ -439,6 +472,8 @@ FIXTURE_TEARDOWN(ctl)
 		fd = tcx_link_get_fd_by_id(self->links[i]);
 		if (fd < 0)
 			continue;
+		/* A pin at a path goes first, then the module's own pin. */
+		tcx_link_unpin(fd);
 		tcx_link_unpin(fd);
 		close(fd);
 	}
@@ -702,7 +737,8 @@ static void check_link_json(struct __test_metadata *_metadata,
 
 TEST_F(ctl, link_lifecycle)
 {
-	char name[BPF_OBJ_NAME_LEN], tag[32], line[512], pin[128];
+	char name[BPF_OBJ_NAME_LEN], tag[32], pin[PATH_MAX];
+	char line[PATH_MAX + 256];
 	struct json_object *root, *jv;
 	struct tcx_link_info li;
 	__u32 link, p, q, r, s;
@@ -814,27 +850,214 @@ TEST_F(ctl, link_lifecycle)
 		 num(link));
 }
 
+/* Link ID is gone: freed once its last fd or pin went, maybe a bit later. */
+static bool link_gone(__u32 id)
+{
+	const struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
+	int i, fd;
+
+	for (i = 0; i < 250; i++) {
+		fd = tcx_link_get_fd_by_id(id);
+		if (fd == -ENOENT)
+			return true;
+		if (fd >= 0)
+			close(fd);
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+/* The entry of link ID in link show -j's array, or NULL. */
+static struct json_object *json_link_by_id(struct json_object *arr, __u32 id)
+{
+	struct json_object *o, *v;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		o = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(o, "id", &v) &&
+		    json_object_get_int64(v) == id)
+			return o;
+	}
+	return NULL;
+}
+
 /*
- * show -j against tcx_query and the programs' and links' own info: every
- * hook with programs (or, with dev, every hook of the device) once, the
- * programs in run order.
+ * Pins at paths: made by one tcxctl, found again by this process and by
+ * another tcxctl; bpffs mounted on an empty directory on demand, refused
+ * over one with files; a defunct link that a pin holds is still listed;
+ * removing the path ends the link.
+ */
+TEST_F(ctl, link_pin_paths)
+{
+	char pin[PATH_MAX], pin2[PATH_MAX], pin3[PATH_MAX], path[PATH_MAX];
+	char empty[64], full[64], file[PATH_MAX];
+	struct json_object *root, *o, *v;
+	struct tcx_link_info li;
+	__u32 link, link2, a;
+	struct statfs fs;
+	int fd;
+
+	a = load_dummy(_metadata);
+	snprintf(pin, sizeof(pin), "%s/agent", self->bpffs);
+	link = CTL_OK("attach", "ctl0", "ingress", "obj", self->obj, "sec",
+		      "tcx/ingress", "link", "pin", pin);
+	ASSERT_NE(0U, link);
+	remember_link(self, link);
+
+	/* tcxctl is gone: the pin holds the link, and finds it again. */
+	fd = tcx_link_get_fd_by_pin(pin);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	ASSERT_EQ(0, tcx_link_get_info(fd, &li));
+	EXPECT_EQ(link, li.id);
+	EXPECT_EQ((__u32)self->if0, li.ifindex);
+	if (!tcx_test_native()) {
+		/* On native, bpffs does not say where a link is pinned. */
+		EXPECT_EQ(TCX_LINK_F_PINNED, li.flags & TCX_LINK_F_PINNED);
+		EXPECT_EQ((int)strlen(pin) + 1,
+			  tcx_link_pin_path(fd, path, sizeof(path)));
+		EXPECT_STREQ(pin, path);
+	}
+	close(fd);
+	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, li.prog_id);
+
+	/* ... and so does another tcxctl. */
+	CTL_OK("-j", "link", "show", "pinned", pin);
+	root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, root);
+	ASSERT_TRUE(json_object_object_get_ex(root, "id", &v));
+	EXPECT_EQ(link, json_object_get_int64(v));
+	ASSERT_TRUE(json_object_object_get_ex(root, "pin_path", &v));
+	if (!tcx_test_native())
+		EXPECT_STREQ(pin, json_object_get_string(v));
+	json_object_put(root);
+
+	/* link pin: into an empty directory, on which bpffs is mounted. */
+	link2 = CTL_OK("attach", "ctl0", "egress", "id", num(a), "link");
+	ASSERT_NE(0U, link2);
+	remember_link(self, link2);
+	strcpy(empty, "/tmp/tcxctl-empty.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(empty));
+	snprintf(pin2, sizeof(pin2), "%s/second", empty);
+	CTL_OK("link", "pin", "id", num(link2), pin2);
+	EXPECT_STREQ("", self->out);
+	ASSERT_EQ(0, statfs(empty, &fs));
+	EXPECT_EQ(BPF_FS_MAGIC, fs.f_type);
+	fd = tcx_link_get_fd_by_pin(pin2);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcx_link_get_info(fd, &li));
+	EXPECT_EQ(link2, li.id);
+	close(fd);
+
+	/* Never over a directory with files in it; nothing is attached. */
+	strcpy(full, "/tmp/tcxctl-full.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(full));
+	snprintf(file, sizeof(file), "%s/keep", full);
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/x", full);
+	CTL_FAIL(M("bpffs is not mounted at %s, which is not empty; mount it there (mount -t bpf bpf %s) or pin under /sys/fs/bpf",
+		   full, full),
+		 "attach", "ctl1", "ingress", "id", num(a), "link", "pin", path);
+	EXPECT_EMPTY(self->if1, TCX_DIR_INGRESS);
+	snprintf(path, sizeof(path), "%s/none/x", self->bpffs);
+	CTL_FAIL(M("cannot pin at %s: directory %s/none does not exist (ENOENT)",
+		   path, self->bpffs),
+		 "attach", "ctl1", "ingress", "id", num(a), "link", "pin", path);
+	CTL_FAIL(M("cannot pin at %s: the path exists (EEXIST)", pin),
+		 "attach", "ctl1", "ingress", "id", num(a), "link", "pin", pin);
+	EXPECT_EMPTY(self->if1, TCX_DIR_INGRESS);
+	CTL_FAIL(M("cannot pin at %s: the path exists (EEXIST)", pin),
+		 "link", "pin", "id", num(link2), pin);
+	snprintf(pin3, sizeof(pin3), "%s/third", self->bpffs);
+	if (tcx_test_native()) {
+		/* bpffs pins an object at as many paths as asked. */
+		CTL_OK("link", "pin", "id", num(link2), pin3);
+		EXPECT_EQ(0, unlink(pin3));
+	} else {
+		CTL_FAIL(M("link %u is pinned at a path already (EBUSY); one path per link with tcx-dkms",
+			   link2), "link", "pin", "id", num(link2), pin3);
+		EXPECT_NE(0, access(pin3, F_OK));
+		/* A symlink made by hand is no pin. */
+		ASSERT_EQ(0, symlink(TCX_PIN_TARGET_PREFIX "1", pin3));
+		CTL_FAIL(M("%s is not the pin of a tcx link (ENXIO)", pin3),
+			 "link", "show", "pinned", pin3);
+		EXPECT_EQ(-ENXIO, tcx_link_get_fd_by_pin(pin3));
+		EXPECT_EQ(0, unlink(pin3));
+	}
+	CTL_FAIL(M("nothing is pinned at %s (ENOENT)", pin3),
+		 "link", "detach", "pinned", pin3);
+	EXPECT_EQ(-ENOENT, tcx_link_get_fd_by_pin(pin3));
+	EXPECT_EQ(-EINVAL, tcx_link_get_fd_by_pin(""));
+	EXPECT_EQ(-EINVAL, tcx_link_pin_at(0, NULL));
+
+	/* Detached through its pin: defunct, still listed while pinned. */
+	CTL_OK("link", "detach", "pinned", pin);
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+	CTL_OK("-j", "link", "show");
+	root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, root);
+	o = json_link_by_id(root, link);
+	ASSERT_NE(NULL, o) TH_LOG("link %u not listed: %s", link, self->out);
+	check_link_json(_metadata, o);
+	ASSERT_TRUE(json_object_object_get_ex(o, "state", &v));
+	EXPECT_STREQ("defunct", json_object_get_string(v));
+	EXPECT_NE(NULL, json_link_by_id(root, link2));
+	json_object_put(root);
+
+	/* Removing the path ends the pin; nothing else holds the link. */
+	ASSERT_EQ(0, unlink(pin));
+	EXPECT_TRUE(link_gone(link));
+	CTL_OK("-j", "link", "show");
+	root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(NULL, json_link_by_id(root, link));
+	json_object_put(root);
+
+	/*
+	 * link2's pins, before its bpffs goes: with the module a pin whose
+	 * path went with an unmount could outlive it and hold the module.
+	 */
+	fd = tcx_link_get_fd_by_id(link2);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, tcx_link_unpin(fd));
+	EXPECT_EQ(0, tcx_link_unpin(fd));
+	close(fd);
+	if (tcx_test_native())
+		EXPECT_EQ(0, unlink(pin2));
+	EXPECT_TRUE(link_gone(link2));
+	umount2(empty, MNT_DETACH);
+	rmdir(empty);
+	unlink(file);
+	rmdir(full);
+}
+
+/*
+ * show -j against tcx_query and the programs' and links' own info: as
+ * bpftool net show -j, [{"tc": [...]}] with one entry per program of
+ * every hook with programs (or of the chosen device and direction), in
+ * run order, bpftool's fields first and ours beside them.
  */
 static void check_show_json(struct __test_metadata *_metadata,
 			    ctl_t *self, int only_ifindex,
 			    int only_dir)
 {
 	int ifs[3] = { LO_IFINDEX, self->if0, self->if1 };
-	struct json_object *root, *o, *v, *progs, *p, *owner, *stats;
+	struct json_object *root, *tc, *v, *p, *owner, *stats;
 	char name[BPF_OBJ_NAME_LEN], tag[32], dev[IF_NAMESIZE];
 	size_t n, expected = 0, k;
 	struct tcx_link_info li;
+	int i, d, dir, ifindex, pos, next_pos = 0;
 	struct hook h;
-	int i, d, dir, ifindex;
-	__u32 j;
 
 	root = json_tokener_parse(self->out);
 	ASSERT_NE(NULL, root) TH_LOG("not JSON: %s", self->out);
 	ASSERT_TRUE(json_object_is_type(root, json_type_array));
+	ASSERT_EQ(1U, json_object_array_length(root));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(root, 0),
+					      "tc", &tc));
+	ASSERT_TRUE(json_object_is_type(tc, json_type_array));
 	for (i = 0; i < 3; i++) {
 		for (d = TCX_DIR_INGRESS; d <= TCX_DIR_EGRESS; d++) {
 			if (only_ifindex && ifs[i] != only_ifindex)
@@ -842,21 +1065,20 @@ static void check_show_json(struct __test_metadata *_metadata,
 			if (only_dir >= 0 && d != only_dir)
 				continue;
 			query(_metadata, ifs[i], d, &h);
-			if (h.count || only_ifindex)
-				expected++;
+			expected += h.count;
 		}
 	}
-	n = json_object_array_length(root);
+	n = json_object_array_length(tc);
 	ASSERT_EQ(expected, n) TH_LOG("%s", self->out);
 
 	for (k = 0; k < n; k++) {
-		o = json_object_array_get_idx(root, k);
-		ASSERT_TRUE(json_object_object_get_ex(o, "ifindex", &v));
+		p = json_object_array_get_idx(tc, k);
+		ASSERT_TRUE(json_object_object_get_ex(p, "ifindex", &v));
 		ifindex = json_object_get_int(v);
-		ASSERT_TRUE(json_object_object_get_ex(o, "devname", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "devname", &v));
 		ASSERT_NE(NULL, if_indextoname(ifindex, dev));
 		EXPECT_STREQ(dev, json_object_get_string(v));
-		ASSERT_TRUE(json_object_object_get_ex(o, "kind", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "kind", &v));
 		if (!strcmp("tcx/ingress", json_object_get_string(v))) {
 			dir = TCX_DIR_INGRESS;
 		} else {
@@ -864,13 +1086,33 @@ static void check_show_json(struct __test_metadata *_metadata,
 			dir = TCX_DIR_EGRESS;
 		}
 		query(_metadata, ifindex, dir, &h);
-		ASSERT_TRUE(json_object_object_get_ex(o, "revision", &v));
-		EXPECT_EQ(h.revision, (__u64)json_object_get_int64(v));
+		/* A hook's programs come together, in run order. */
+		ASSERT_TRUE(json_object_object_get_ex(p, "position", &v));
+		pos = json_object_get_int(v);
+		EXPECT_EQ(next_pos, pos) TH_LOG("%s", self->out);
+		ASSERT_LT(pos, (int)h.count);
+		next_pos = pos + 1 == (int)h.count ? 0 : pos + 1;
+
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_id", &v));
+		EXPECT_EQ(h.ids[pos], (__u32)json_object_get_int64(v));
+		prog_meta(_metadata, h.ids[pos], name, tag);
+		ASSERT_TRUE(json_object_object_get_ex(p, "name", &v));
+		EXPECT_STREQ(name, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "tag", &v));
+		EXPECT_STREQ(tag, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_flags", &v));
+		EXPECT_TRUE(json_object_is_type(v, json_type_array) &&
+			    !json_object_array_length(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "link_flags", &v));
+		EXPECT_TRUE(json_object_is_type(v, json_type_array) &&
+			    !json_object_array_length(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "revision", &v));
+		EXPECT_EQ(h.revision, json_object_get_uint64(v));
 		/* Native tcx has no live flag and no counters: null. */
 		EXPECT_EQ(tcx_test_native() ?
 			  TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS : 0U,
 			  h.unavailable);
-		ASSERT_TRUE(json_object_object_get_ex(o, "live", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "live", &v));
 		if (h.unavailable & TCX_QUERY_NO_HOOK_FLAGS) {
 			EXPECT_EQ(NULL, v);
 		} else {
@@ -878,44 +1120,98 @@ static void check_show_json(struct __test_metadata *_metadata,
 			EXPECT_EQ(!!(h.flags & TCX_HOOK_F_LIVE),
 				  json_object_get_boolean(v));
 		}
-		ASSERT_TRUE(json_object_object_get_ex(o, "stats", &stats));
+		ASSERT_TRUE(json_object_object_get_ex(p, "stats", &stats));
 		if (h.unavailable & TCX_QUERY_NO_STATS) {
 			EXPECT_EQ(NULL, stats);
 		} else {
 			ASSERT_TRUE(json_object_object_get_ex(stats, "packets", &v));
-			EXPECT_EQ(h.stats.packets, (__u64)json_object_get_int64(v));
+			EXPECT_EQ(h.stats.packets, json_object_get_uint64(v));
 			ASSERT_TRUE(json_object_object_get_ex(stats, "dropped", &v));
-			EXPECT_EQ(h.stats.dropped, (__u64)json_object_get_int64(v));
+			EXPECT_EQ(h.stats.dropped, json_object_get_uint64(v));
 		}
-		ASSERT_TRUE(json_object_object_get_ex(o, "progs", &progs));
-		ASSERT_EQ(h.count, json_object_array_length(progs));
-		for (j = 0; j < h.count; j++) {
-			p = json_object_array_get_idx(progs, j);
-			ASSERT_TRUE(json_object_object_get_ex(p, "position", &v));
-			EXPECT_EQ(j, (__u32)json_object_get_int(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "prog_id", &v));
-			EXPECT_EQ(h.ids[j], (__u32)json_object_get_int64(v));
-			prog_meta(_metadata, h.ids[j], name, tag);
-			ASSERT_TRUE(json_object_object_get_ex(p, "name", &v));
-			EXPECT_STREQ(name, json_object_get_string(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "tag", &v));
-			EXPECT_STREQ(tag, json_object_get_string(v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "link_id", &v));
-			ASSERT_TRUE(json_object_object_get_ex(p, "owner", &owner));
-			if (!h.links[j]) {
-				EXPECT_EQ(NULL, v);
-				EXPECT_EQ(NULL, owner);
-				continue;
-			}
-			EXPECT_EQ(h.links[j], (__u32)json_object_get_int64(v));
-			link_info(_metadata, h.links[j], &li);
-			check_owner_json(_metadata, owner, &li);
-			ASSERT_TRUE(json_object_object_get_ex(p, "pinned", &v));
-			EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED),
-				  json_object_get_boolean(v));
+		/* bpftool's link_id: 0 without a link. */
+		ASSERT_TRUE(json_object_object_get_ex(p, "link_id", &v));
+		EXPECT_EQ(h.links[pos], (__u32)json_object_get_int64(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "owner", &owner));
+		if (!h.links[pos]) {
+			EXPECT_EQ(NULL, owner);
+			continue;
+		}
+		link_info(_metadata, h.links[pos], &li);
+		check_owner_json(_metadata, owner, &li);
+		ASSERT_TRUE(json_object_object_get_ex(p, "pinned", &v));
+		EXPECT_EQ(!!(li.flags & TCX_LINK_F_PINNED),
+			  json_object_get_boolean(v));
+	}
+	EXPECT_EQ(0, next_pos) TH_LOG("a hook cut short: %s", self->out);
+	json_object_put(root);
+}
+
+/*
+ * show -j against bpftool -j net show itself, on native tcx (bpftool sees
+ * tcx-dkms's programs only under tcx-compat): the same entries in the same
+ * order, and every field bpftool writes equal in ours.  bpftool 7.3 or
+ * later: $TCX_BPFTOOL, else bookworm-backports' next to the build
+ * (make compat-tests).
+ */
+TEST_F(ctl, show_json_bpftool)
+{
+	struct json_object *ours, *theirs, *a, *b, *v;
+	char bpftool[PATH_MAX], *saved;
+	const char *env = getenv("TCX_BPFTOOL");
+	size_t i, n;
+	__u32 p, q, link;
+
+	if (!tcx_test_native())
+		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
+	if (env && *env)
+		snprintf(bpftool, sizeof(bpftool), "%s", env);
+	else if (sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool"))
+		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
+
+	p = load_dummy(_metadata);
+	q = load_dummy(_metadata);
+	CTL_OK("attach", "ctl0", "ingress", "id", num(p));
+	link = CTL_OK("attach", "ctl0", "ingress", "id", num(q), "first",
+		      "link");
+	remember_link(self, link);
+	CTL_OK("attach", "ctl0", "egress", "obj", self->obj, "sec",
+	       "tcx/egress");
+
+	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
+			      ARGS("-j", "net", "show", "dev", "ctl0")))
+		TH_LOG("%s: %s", bpftool, self->err);
+	saved = strdup(self->out);
+	ASSERT_NE(NULL, saved);
+	theirs = json_tokener_parse(saved);
+	free(saved);
+	ASSERT_NE(NULL, theirs) TH_LOG("bpftool: not JSON: %s", self->out);
+	CTL_OK("-j", "show", "dev", "ctl0");
+	ours = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, ours) TH_LOG("not JSON: %s", self->out);
+
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(theirs, 0),
+					      "tc", &a));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(ours, 0),
+					      "tc", &b));
+	n = json_object_array_length(a);
+	ASSERT_EQ(3U, n) TH_LOG("bpftool: %s", json_object_to_json_string(theirs));
+	ASSERT_EQ(n, json_object_array_length(b));
+	for (i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(a, i);
+		struct json_object *o = json_object_array_get_idx(b, i);
+
+		json_object_object_foreach(t, key, val) {
+			ASSERT_TRUE(json_object_object_get_ex(o, key, &v))
+				TH_LOG("entry %zu: no %s", i, key);
+			EXPECT_TRUE(json_object_equal(val, v))
+				TH_LOG("entry %zu, %s: bpftool %s, tcxctl %s", i,
+				       key, json_object_to_json_string(val),
+				       json_object_to_json_string(v));
 		}
 	}
-	json_object_put(root);
+	json_object_put(theirs);
+	json_object_put(ours);
 }
 
 TEST_F(ctl, show)
@@ -940,7 +1236,6 @@ TEST_F(ctl, show)
 	check_show_json(_metadata, self, 0, -1);
 	CTL_OK("-j", "show", "egress");
 	check_show_json(_metadata, self, 0, TCX_DIR_EGRESS);
-	/* With dev, the empty hooks of that device too. */
 	CTL_OK("-j", "show", "dev", "ctl1");
 	check_show_json(_metadata, self, self->if1, -1);
 	CTL_OK("-j", "show", "dev", "ifindex", num(self->if0), "ingress");
@@ -977,9 +1272,10 @@ TEST_F(ctl, show)
 		snprintf(line, sizeof(line), "\n  2    %-8u %-16s ",
 			 h.ids[2], "ctl_in");
 		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
-		/* libtcx's own pin, where it is. */
-		snprintf(line, sizeof(line), " %-8u %-22s %-16s %s/link-%u\n",
-			 link, "n/a", "n/a", TCX_NATIVE_PIN_DIR, link);
+		/* libtcx's own pin, the one path native tcx can know. */
+		snprintf(line, sizeof(line),
+			 " %-8u %-22s %-16s " TCX_NATIVE_PIN_DIR "/link-%u\n",
+			 link, "n/a", "n/a", link);
 		EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
 	}
 	CTL_OK("show", "dev", "ctl1", "egress");
@@ -996,7 +1292,7 @@ TEST_F(ctl, show)
 	CTL_OK("show");
 	EXPECT_STREQ("", self->out);
 	CTL_OK("-j", "show");
-	EXPECT_STREQ("[]\n", self->out);
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
 }
 
 /* Nothing of an object that was refused may stay attached or loaded. */
@@ -1184,6 +1480,21 @@ TEST_F(ctl, errors_hook)
 	query(_metadata, self->if0, TCX_DIR_INGRESS, &h);
 	EXPECT_EQ((__u32)TCX_MAX_PROGS, h.count);
 	EXPECT_TRUE(prog_name_gone("ctl_tc_eg"));
+
+	/*
+	 * The last one, without naming it: upstream's ERANGE on a full hook
+	 * (the slot after the last is out of range) stays in the library,
+	 * and tcxctl names the program instead.
+	 */
+	EXPECT_EQ(-ERANGE, tcx_prog_detach(self->if0, TCX_DIR_INGRESS, 0,
+					   NULL));
+	CTL_OK("detach", "dev", "ctl0", "ingress", "last");
+	EXPECT_STREQ("", self->out);
+	d = h.ids[TCX_MAX_PROGS - 1];
+	query(_metadata, self->if0, TCX_DIR_INGRESS, &h);
+	EXPECT_EQ((__u32)TCX_MAX_PROGS - 1, h.count);
+	EXPECT_NE(d, h.ids[TCX_MAX_PROGS - 2]);
+	EXPECT_TRUE(tcx_prog_id_released(d));
 }
 
 TEST_F(ctl, errors_link)
@@ -1220,13 +1531,13 @@ TEST_F(ctl, errors_usage)
 {
 	CTL_FAIL_LINE("tcxctl: unknown command 'frob'; see 'tcxctl help'",
 		      "frob");
-	CTL_FAIL_LINE("tcxctl: no command given; see 'tcxctl help'", "-j");
+	CTL_FAIL_LINE("tcxctl: no command given; see 'tcxctl help'", "-d");
 	CTL_FAIL_LINE("tcxctl: unknown option '-z'; see 'tcxctl help'", "-z",
 		      "show");
 	CTL_FAIL_LINE("tcxctl: attach: direction missing: ingress or egress; see 'tcxctl attach help'",
 		      "attach", "ctl0");
-	CTL_FAIL_LINE("tcxctl: attach: 'in' is not a direction: ingress or egress; see 'tcxctl attach help'",
-		      "attach", "ctl0", "in", "id", "1");
+	CTL_FAIL_LINE("tcxctl: attach: 'up' is not a direction: ingress or egress; see 'tcxctl attach help'",
+		      "attach", "ctl0", "up", "id", "1");
 	CTL_FAIL_LINE("tcxctl: attach: 'file' is not a program: obj FILE, id PROG_ID or pinned PATH; see 'tcxctl attach help'",
 		      "attach", "ctl0", "ingress", "file", "x.o");
 	CTL_FAIL_LINE("tcxctl: attach: PROG_ID must be a number, not 'x'; see 'tcxctl attach help'",
@@ -1252,10 +1563,17 @@ TEST_F(ctl, errors_usage)
 		      "expected-revision", "0");
 	CTL_FAIL_LINE("tcxctl: detach: unexpected 'now'; see 'tcxctl detach help'",
 		      "detach", "ctl0", "ingress", "first", "now");
-	CTL_FAIL_LINE("tcxctl: link update: 'id LINK_ID' missing; see 'tcxctl link help'",
+	CTL_FAIL_LINE("tcxctl: link update: 'id LINK_ID' or 'pinned PATH' missing; see 'tcxctl link help'",
 		      "link", "update", "7");
-	CTL_FAIL_LINE("tcxctl: link: unknown link command 'drop': show, update, detach or unpin; see 'tcxctl link help'",
+	CTL_FAIL_LINE("tcxctl: link: unknown link command 'drop': show, update, detach, pin or unpin; see 'tcxctl link help'",
 		      "link", "drop");
+	CTL_FAIL_LINE("tcxctl: link pin: PATH missing; see 'tcxctl link help'",
+		      "link", "pin", "id", "1");
+	CTL_FAIL_LINE("tcxctl: attach: pin belongs to a link: write 'link pin PATH'; see 'tcxctl attach help'",
+		      "attach", "ctl0", "ingress", "id", "1", "pin", "/sys/fs/bpf/x");
+	CTL_FAIL_LINE("tcxctl: attach: hold and pin exclude each other: a pinned link outlives tcxctl; see 'tcxctl attach help'",
+		      "attach", "ctl0", "ingress", "id", "1", "link", "pin",
+		      "/sys/fs/bpf/x", "hold");
 	CTL_FAIL_LINE("tcxctl: show: unknown keyword 'all'; see 'tcxctl show help'",
 		      "show", "all");
 }
@@ -1285,12 +1603,12 @@ static void native_no_dev_tcx(struct __test_metadata *_metadata, ctl_t *self)
 
 	rc = ctl_exec(self, become_nobody, ARGS("show"));
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("tcxctl: show: cannot use bpf(): permission denied (EPERM); tcxctl needs root\n",
+	EXPECT_STREQ("tcxctl: show: cannot use bpf(): permission denied (EPERM); this needs CAP_NET_ADMIN\n",
 		     self->err);
 	EXPECT_STREQ("", self->out);
 	rc = ctl_exec(self, become_nobody, ARGS("link", "show"));
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("tcxctl: link show: cannot use bpf(): permission denied (EPERM); tcxctl needs root\n",
+	EXPECT_STREQ("tcxctl: link show: cannot use bpf(): permission denied (EPERM); this needs CAP_NET_ADMIN\n",
 		     self->err);
 	rc = ctl_exec(self, hide_dev, ARGS("attach", "ctl0", "ingress", "obj",
 					   self->obj, "sec", "tcx/ingress"));
@@ -1319,7 +1637,7 @@ TEST_F(ctl, errors_dev_tcx)
 	}
 	rc = ctl_exec(self, become_nobody, ARGS("show"));
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("tcxctl: show: cannot open /dev/tcx: permission denied (EACCES); tcxctl needs root\n",
+	EXPECT_STREQ("tcxctl: show: cannot open /dev/tcx: permission denied (EACCES); it is root's (mode 0600), and then this needs CAP_NET_ADMIN\n",
 		     self->err);
 	rc = ctl_exec(self, hide_dev, ARGS("link", "show"));
 	EXPECT_EQ(1, rc);
@@ -1333,6 +1651,306 @@ TEST_F(ctl, errors_dev_tcx)
 	rc = ctl_exec(self, hide_dev, ARGS("-V"));
 	EXPECT_EQ(0, rc);
 	EXPECT_NE(NULL, strstr(self->out, "\nmodule not loaded (modprobe tcx)\n"));
+}
+
+/*
+ * Words as ip and bpftool take them: "dev" before a device, and unique
+ * prefixes of keywords (not of device names, nor of the alias list).
+ */
+TEST_F(ctl, words)
+{
+	char name[BPF_OBJ_NAME_LEN], tag[32];
+	struct tcx_link_info li;
+	struct hook h;
+	__u32 a, b, p, link;
+
+	a = load_dummy(_metadata);
+	b = load_dummy(_metadata);
+	p = CTL_OK("a", "dev", "ctl0", "i", "o", self->obj, "s",
+		   "tcx/ingress", "n", "ctl_in");
+	prog_meta(_metadata, p, name, tag);
+	EXPECT_STREQ("ctl_in", name);
+	CTL_OK("att", "dev", "ctl0", "in", "i", num(a), "bef", "i", num(p));
+	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, a, p);
+	link = CTL_OK("at", "dev", "ctl0", "e", "i", num(a), "lin", "tag",
+		      "words", "exp", "1");
+	remember_link(self, link);
+	link_info(_metadata, link, &li);
+	EXPECT_EQ((__u32)TCX_EGRESS, li.direction);
+
+	CTL_OK("s", "d", "ctl0", "i");
+	EXPECT_NE(NULL, strstr(self->out, " ctl_in ")) TH_LOG("%s", self->out);
+	EXPECT_EQ(NULL, strstr(self->out, " egress")) TH_LOG("%s", self->out);
+	CTL_OK("l", "s", "i", num(link));
+	EXPECT_TRUE(starts_with(self->out, num(link))) TH_LOG("%s", self->out);
+	CTL_OK("l", "sh");
+	EXPECT_NE(NULL, strstr(self->out, " egress  attached")) TH_LOG("%s", self->out);
+	CTL_OK("li", "d", "i", num(link));
+	query(_metadata, self->if0, TCX_DIR_EGRESS, &h);
+	EXPECT_EQ(0U, h.count);
+	CTL_OK("l", "un", "i", num(link));
+	EXPECT_EQ(-ENOENT, tcx_link_get_fd_by_id(link));
+
+	/* detach: "dev", a prefix of last, of first; then of id. */
+	CTL_OK("det", "dev", "ctl0", "ingress", "la");
+	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, a);
+	CTL_OK("at", "ctl0", "ingress", "i", num(b));
+	CTL_OK("d", "ctl0", "ingress", "f");
+	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, b);
+	CTL_OK("d", "ctl0", "ingress", "i", num(b));
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+
+	/* Ambiguous prefixes, and device names are never prefixes. */
+	CTL_FAIL_LINE("tcxctl: attach: 'l' is ambiguous: last, link; see 'tcxctl attach help'",
+		      "attach", "ctl0", "ingress", "id", num(a), "l");
+	CTL_FAIL("no such device ctl (ENODEV)", "attach", "dev", "ctl",
+		 "ingress", "id", num(a));
+	CTL_FAIL_LINE("tcxctl: link: 'u' is ambiguous: update, unpin; see 'tcxctl link help'",
+		      "l", "u", "i", "1");
+	CTL_FAIL_LINE("tcxctl: link: unknown link command 'x': show, update, detach, pin or unpin; see 'tcxctl link help'",
+		      "l", "x");
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+}
+
+/*
+ * What bash completion (completion/tcxctl, next to the build tree) offers
+ * after WORDS, the last one being the word under the cursor, one per line.
+ */
+static void complete(struct __test_metadata *_metadata, char *out,
+		     size_t len, const char *const *words)
+{
+	static const char script[] =
+		"f=$1; shift; . \"$f\"; COMP_WORDS=(\"$@\"); "
+		"COMP_CWORD=$(($# - 1)); _tcxctl; "
+		"printf '%s\\n' \"${COMPREPLY[@]}\"";
+	const char *argv[CTL_MAX_ARGS + 5] = { "bash", "-c", script, "bash" };
+	char file[PATH_MAX];
+	int pipefd[2], status, n = 0, i;
+	ssize_t r;
+	pid_t pid;
+
+	ASSERT_EQ(0, sibling_path(file, sizeof(file), "../../completion/tcxctl"));
+	argv[4] = file;
+	for (i = 0; words[i] && i < CTL_MAX_ARGS; i++)
+		argv[5 + i] = words[i];
+	argv[5 + i] = NULL;
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execvp("bash", (char **)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((r = read(pipefd[0], out + n, len - 1 - n)) > 0)
+		n += r;
+	out[n] = '\0';
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+}
+
+#define COMPLETE(...)	complete(_metadata, out, sizeof(out), ARGS(__VA_ARGS__))
+#define OFFERED(WORD)	(strstr(out, WORD "\n") == out || \
+			 strstr(out, "\n" WORD "\n"))
+
+/* Completion offers no word that tcxctl would then refuse. */
+TEST(completion)
+{
+	char out[4096];
+
+	COMPLETE("tcxctl", "attach", "lo", "ingress", "id", "1", "link", "");
+	EXPECT_TRUE(OFFERED("tag") && OFFERED("pin") && OFFERED("hold"))
+		TH_LOG("%s", out);
+	EXPECT_FALSE(OFFERED("replace")) TH_LOG("%s", out);
+	EXPECT_TRUE(OFFERED("before") && OFFERED("expected-revision"))
+		TH_LOG("%s", out);
+	COMPLETE("tcxctl", "attach", "lo", "ingress", "id", "1", "link", "pin",
+		 "/sys/fs/bpf/x", "");
+	EXPECT_FALSE(OFFERED("hold") || OFFERED("pin")) TH_LOG("%s", out);
+	EXPECT_TRUE(OFFERED("tag")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "attach", "lo", "ingress", "id", "1", "link", "hold",
+		 "");
+	EXPECT_FALSE(OFFERED("pin")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "attach", "lo", "ingress", "id", "1", "replace",
+		 "id", "2", "");
+	EXPECT_FALSE(OFFERED("link") || OFFERED("replace")) TH_LOG("%s", out);
+	EXPECT_TRUE(OFFERED("before")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "link", "");
+	EXPECT_TRUE(OFFERED("pin") && OFFERED("unpin")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "link", "detach", "");
+	EXPECT_TRUE(OFFERED("id") && OFFERED("pinned")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "attach", "");
+	EXPECT_TRUE(OFFERED("dev") && OFFERED("lo")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "attach", "dev", "");
+	EXPECT_TRUE(OFFERED("lo") && !OFFERED("dev")) TH_LOG("%s", out);
+	COMPLETE("tcxctl", "detach", "dev", "lo", "");
+	EXPECT_TRUE(OFFERED("ingress") && OFFERED("egress")) TH_LOG("%s", out);
+}
+
+/* tcxctl -j ARGS must fail with {"error": MSG} on stdout, and no stderr. */
+static void json_fail(struct __test_metadata *_metadata, ctl_t *self,
+		      const char *msg, const char *const *args)
+{
+	struct json_object *root, *v;
+	int rc;
+
+	rc = ctl_exec(self, NULL, args);
+	EXPECT_EQ(1, rc) TH_LOG("tcxctl %s: exit %d", join(args), rc);
+	EXPECT_STREQ("", self->err);
+	root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, root) TH_LOG("not JSON: %s", self->out);
+	ASSERT_TRUE(json_object_is_type(root, json_type_object));
+	EXPECT_EQ(1, json_object_object_length(root));
+	ASSERT_TRUE(json_object_object_get_ex(root, "error", &v))
+		TH_LOG("%s", self->out);
+	EXPECT_STREQ(msg, json_object_get_string(v));
+	json_object_put(root);
+}
+
+#define JSON_FAIL(MSG, ...)	json_fail(_metadata, self, MSG, ARGS(__VA_ARGS__))
+
+/*
+ * Under -j an error is {"error": "..."} on stdout, as bpftool prints it,
+ * and an empty answer is still JSON.
+ */
+TEST_F(ctl, json_errors)
+{
+	JSON_FAIL("no command given; see 'tcxctl help'", "-j");
+	JSON_FAIL("unknown command 'frob'; see 'tcxctl help'", "-j", "frob");
+	JSON_FAIL("link update: 'id LINK_ID' or 'pinned PATH' missing; see 'tcxctl link help'",
+		  "-p", "link", "update", "7");
+	JSON_FAIL("attach ctl0 ingress id 4000000000: no program with id 4000000000 (ENOENT)",
+		  "-j", "attach", "ctl0", "ingress", "id", "4000000000");
+	JSON_FAIL("show dev nosuch0: no such device nosuch0 (ENODEV)",
+		  "-j", "show", "dev", "nosuch0");
+	JSON_FAIL("link show id 4000000000: no link with id 4000000000 (ENOENT)",
+		  "-j", "link", "show", "id", "4000000000");
+	EXPECT_EMPTY(self->if0, TCX_DIR_INGRESS);
+
+	CTL_OK("-j", "show");
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
+	CTL_OK("-j", "show", "egress");
+	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
+}
+
+static void bogus_backend(void)
+{
+	if (setenv("TCX_BACKEND", "bogus", 1))
+		_exit(126);
+}
+
+/*
+ * An unknown TCX_BACKEND is refused with words, not a bare EINVAL: one
+ * line from tcxctl, and with -d libtcx's own (its print callback) first.
+ */
+TEST_F(ctl, backend_env)
+{
+	int rc;
+
+	rc = ctl_exec(self, bogus_backend, ARGS("show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("tcxctl: show: TCX_BACKEND=bogus names no backend: use module or native\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, bogus_backend, ARGS("-d", "link", "show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("libtcx: TCX_BACKEND=bogus names no backend: use module or native\n"
+		     "tcxctl: link show: TCX_BACKEND=bogus names no backend: use module or native\n",
+		     self->err);
+	/* -d: which backend libtcx chose, and why. */
+	rc = ctl_exec(self, NULL, ARGS("-d", "show", "dev", "ctl0"));
+	EXPECT_EQ(0, rc);
+	EXPECT_TRUE(starts_with(self->err, tcx_test_native() ?
+				"libtcx: backend native: " :
+				"libtcx: backend module: "))
+		TH_LOG("%s", self->err);
+}
+
+/* Root without CAP_SYS_ADMIN (exec gives root what the bounding set has). */
+static void drop_sys_admin(void)
+{
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+		_exit(126);
+}
+
+/* ... and without CAP_NET_ADMIN either. */
+static void drop_net_admin(void)
+{
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) ||
+	    prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0))
+		_exit(126);
+}
+
+/* A refusal names the capability it takes, not just "root". */
+TEST_F(ctl, errors_capabilities)
+{
+	char pinned[PATH_MAX], line[3 * PATH_MAX], path[PATH_MAX];
+	char empty[64];
+	__u32 a, link;
+	int rc, fd;
+
+	a = load_dummy(_metadata);
+	link = CTL_OK("attach", "ctl0", "ingress", "id", num(a), "link");
+	remember_link(self, link);
+
+	rc = ctl_exec(self, drop_sys_admin, ARGS("link", "show"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("tcxctl: link show: listing links: permission denied (EPERM); this needs CAP_SYS_ADMIN\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, drop_sys_admin, ARGS("link", "show", "id",
+						 num(link)));
+	EXPECT_EQ(1, rc);
+	snprintf(line, sizeof(line),
+		 "tcxctl: link show id %u: looking up link %u: permission denied (EPERM); this needs CAP_SYS_ADMIN\n",
+		 link, link);
+	EXPECT_STREQ(line, self->err);
+	rc = ctl_exec(self, drop_sys_admin, ARGS("detach", "ctl0", "ingress",
+						 "id", num(a)));
+	EXPECT_EQ(1, rc);
+	snprintf(line, sizeof(line),
+		 "tcxctl: detach ctl0 ingress id %u: looking up program %u: permission denied (EPERM); this needs CAP_SYS_ADMIN\n",
+		 a, a);
+	EXPECT_STREQ(line, self->err);
+
+	/* A pinned program opens without either; the hook wants NET_ADMIN. */
+	snprintf(pinned, sizeof(pinned), "%s/prog", self->bpffs);
+	fd = bpf_prog_get_fd_by_id(a);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bpf_obj_pin(fd, pinned));
+	close(fd);
+	rc = ctl_exec(self, drop_net_admin, ARGS("detach", "ctl0", "egress",
+						 "pinned", pinned));
+	EXPECT_EQ(1, rc);
+	if (tcx_test_native())
+		snprintf(line, sizeof(line),
+			 "tcxctl: detach ctl0 egress pinned %s: cannot use bpf(): permission denied (EPERM); this needs CAP_NET_ADMIN\n",
+			 pinned);
+	else
+		snprintf(line, sizeof(line),
+			 "tcxctl: detach ctl0 egress pinned %s: detaching: permission denied (EPERM); this needs CAP_NET_ADMIN\n",
+			 pinned);
+	EXPECT_STREQ(line, self->err);
+	EXPECT_PROGS(self->if0, TCX_DIR_INGRESS, a);
+
+	/* Mounting bpffs on demand takes CAP_SYS_ADMIN; a pin opens without. */
+	snprintf(pinned, sizeof(pinned), "%s/link", self->bpffs);
+	CTL_OK("link", "pin", "id", num(link), pinned);
+	strcpy(empty, "/tmp/tcxctl-nomount.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(empty));
+	snprintf(path, sizeof(path), "%s/x", empty);
+	rc = ctl_exec(self, drop_sys_admin, ARGS("link", "pin", "pinned",
+						 pinned, path));
+	EXPECT_EQ(1, rc);
+	snprintf(line, sizeof(line),
+		 "tcxctl: link pin pinned %s %s: bpffs is not mounted at %s, and mounting it failed: Operation not permitted (EPERM); mounting needs CAP_SYS_ADMIN\n",
+		 pinned, path, empty);
+	EXPECT_STREQ(line, self->err);
+	EXPECT_NE(0, access(path, F_OK));
+	rmdir(empty);
 }
 
 /*
@@ -1433,14 +2051,16 @@ TEST_F(ctl, help_and_version)
 
 	CTL_OK("help");
 	EXPECT_TRUE(starts_with(self->out, "Usage: tcxctl [OPTIONS] COMMAND ...\n"));
-	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link unpin id LINK_ID\n"));
+	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link unpin LINK\n"));
+	EXPECT_NE(NULL, strstr(self->out, "  LINK := { id LINK_ID | pinned PATH }\n"));
 	CTL_OK("--help");
 	EXPECT_NE(NULL, strstr(self->out, "  tcxctl detach DEV"));
 	CTL_OK("attach", "help");
 	EXPECT_NE(NULL, strstr(self->out, "  tcxctl attach DEV"));
 	EXPECT_EQ(NULL, strstr(self->out, "tcxctl detach"));
 	CTL_OK("help", "link");
-	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link update id LINK_ID PROG [old PROG]\n"));
+	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link update LINK PROG [old PROG]\n"));
+	EXPECT_NE(NULL, strstr(self->out, "  tcxctl link pin LINK PATH\n"));
 	EXPECT_EQ(NULL, strstr(self->out, "tcxctl attach"));
 
 	if (tcx_test_native()) {

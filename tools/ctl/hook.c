@@ -42,6 +42,7 @@ struct attach_req {
 	bool link;
 	bool hold;
 	const char *tag;
+	const char *pin;		/* link pin PATH */
 	__u64 expected_revision;
 };
 
@@ -126,7 +127,7 @@ static void hook_fail_common(const char *hook, const struct dev *dev,
 		break;
 	case EPERM:
 	case EACCES:
-		fail("%s: permission denied (%s); tcxctl needs root", what,
+		fail("%s: permission denied (%s); " NEEDS_NET_ADMIN, what,
 		     strerrorname_np(err));
 	}
 }
@@ -197,15 +198,25 @@ static int hold(int link_fd, const sigset_t *sigs, __u32 prog_id,
 	return 0;
 }
 
+static const char *const attach_words[] = {
+	"before", "after", "first", "last", "replace", "link", "tag", "hold",
+	"pin", "expected-revision", NULL
+};
+
 static void parse_attach(struct cmdline *c, struct attach_req *r)
 {
 	const char *kw;
+	int k;
 
 	parse_dev(c, &r->dev);
 	r->dir = next_dir(c);
 	parse_prog(c, &r->prog);
 	while (more(c)) {
+		k = word_index(c, attach_words);
 		kw = next_word(c, "keyword");
+		if (k < 0)
+			usage_fail(c, "unknown keyword '%s'", kw);
+		kw = attach_words[k];
 		if (!strcmp(kw, "before") || !strcmp(kw, "after") ||
 		    !strcmp(kw, "first") || !strcmp(kw, "last")) {
 			if (r->pos)
@@ -237,14 +248,18 @@ static void parse_attach(struct cmdline *c, struct attach_req *r)
 			if (!r->link)
 				usage_fail(c, "hold keeps a link: write 'link hold'");
 			r->hold = true;
+		} else if (!strcmp(kw, "pin")) {
+			if (!r->link)
+				usage_fail(c, "pin belongs to a link: write 'link pin PATH'");
+			r->pin = next_word(c, "PATH after pin");
 		} else if (!strcmp(kw, "expected-revision")) {
 			r->expected_revision = next_u64(c, "expected-revision");
 			if (!r->expected_revision)
 				usage_fail(c, "expected-revision 0 checks nothing; revisions start at 1");
-		} else {
-			usage_fail(c, "unknown keyword '%s'", kw);
 		}
 	}
+	if (r->hold && r->pin)
+		usage_fail(c, "hold and pin exclude each other: a pinned link outlives tcxctl");
 	if (r->link && r->replace.src)
 		usage_fail(c, "a link never replaces a program; to change a link's program use 'tcxctl link update'");
 }
@@ -268,6 +283,12 @@ int do_attach(struct cmdline *c)
 	need_tcx();
 	resolve_dev(&r.dev);
 	set_hook_name(r.hook, sizeof(r.hook), &r.dev, r.dir);
+	/* libtcx checks a tag on native, then drops it: say so. */
+	if (r.tag && tcx_backend() == TCX_BACKEND_NATIVE)
+		warn("native tcx keeps no tag: '%s' is not recorded", r.tag);
+	/* Before anything is attached: a bad path attaches nothing. */
+	if (r.pin)
+		pin_path_prepare(r.pin);
 	prog_open(&r.prog);
 	rel_open(&r.rel);
 	prog_open(&r.replace);
@@ -306,6 +327,11 @@ int do_attach(struct cmdline *c)
 		     errdesc(err));
 	if (r.hold)
 		return hold(fd, &sigs, r.prog.prog_id, info.id);
+	if (r.pin) {
+		link_pin_at(fd, info.id, r.pin);
+		print_ids(r.prog.prog_id, info.id);
+		return 0;
+	}
 	err = tcx_link_pin(fd);
 	if (err)
 		fail("pinning link %u failed: %s; the program was detached again",
@@ -313,6 +339,10 @@ int do_attach(struct cmdline *c)
 	print_ids(r.prog.prog_id, info.id);
 	return 0;
 }
+
+static const char *const detach_words[] = {
+	"obj", "id", "pinned", "first", "last", NULL
+};
 
 int do_detach(struct cmdline *c)
 {
@@ -327,14 +357,15 @@ int do_detach(struct cmdline *c)
 
 	parse_dev(c, &dev);
 	dir = next_dir(c);
-	if (is_word(c, "first") || is_word(c, "last")) {
-		pos = is_word(c, "first") ? POS_FIRST : POS_LAST;
+	if (is_kw(c, detach_words, "first") || is_kw(c, detach_words, "last")) {
+		pos = is_kw(c, detach_words, "first") ? POS_FIRST : POS_LAST;
 		next_word(c, "position");
 	} else {
 		parse_prog(c, &prog);
 		require_existing(c, &prog, "detach");
 	}
-	if (is_word(c, "expected-revision")) {
+	if (is_kw(c, (const char *const[]){ "expected-revision", NULL },
+		  "expected-revision")) {
 		next_word(c, "expected-revision");
 		expected = next_u64(c, "expected-revision");
 		if (!expected)
@@ -346,6 +377,22 @@ int do_detach(struct cmdline *c)
 	need_tcx();
 	resolve_dev(&dev);
 	set_hook_name(hook, sizeof(hook), &dev, dir);
+	/*
+	 * "last" without a program is ERANGE on a full hook, upstream's quirk
+	 * (the slot after the last is out of range): name the program.
+	 */
+	if (pos == POS_LAST) {
+		err = hook_query(dev.ifindex, dir, &st);
+		if (err)
+			hook_fail_common(hook, &dev, dir, -err, expected,
+					 "detaching");
+		if (err)
+			fail("querying %s failed: %s", hook, errdesc(err));
+		if (!st.count)
+			fail("%s has no programs (ENOENT)", hook);
+		prog.src = PROG_ID;
+		prog.id = st.prog_ids[st.count - 1];
+	}
 	prog_open(&prog);
 
 	LIBTCX_OPTS(tcx_opts, opts, .expected_revision = expected,

@@ -38,46 +38,58 @@ static bool is_tc_section(const char *sec)
 	return false;
 }
 
+const char *const prog_words[] = { "obj", "id", "pinned", NULL };
+
 void parse_prog(struct cmdline *c, struct prog_ref *p)
 {
-	const char *kw;
+	static const char *const obj_words[] = { "sec", "name", NULL };
+	int kw;
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	if (!more(c))
 		usage_fail(c, "PROG missing: obj FILE, id PROG_ID or pinned PATH");
-	kw = next_word(c, "PROG");
-	if (!strcmp(kw, "obj")) {
+	kw = word_index(c, prog_words);
+	if (kw < 0)
+		usage_fail(c, "'%s' is not a program: obj FILE, id PROG_ID or pinned PATH",
+			   c->argv[0]);
+	next_word(c, "PROG");
+	switch (kw) {
+	case 0:
 		p->src = PROG_OBJ;
 		p->file = next_word(c, "FILE after obj");
 		/* Both may be given: a name within a section. */
-		if (is_word(c, "sec")) {
+		if (is_kw(c, obj_words, "sec")) {
 			next_word(c, "sec");
 			p->sec = next_word(c, "SECTION after sec");
 		}
-		if (is_word(c, "name")) {
+		if (is_kw(c, obj_words, "name")) {
 			next_word(c, "name");
 			p->name = next_word(c, "NAME after name");
 		}
-	} else if (!strcmp(kw, "id")) {
+		break;
+	case 1:
 		p->src = PROG_ID;
 		p->id = next_u32(c, "PROG_ID");
-	} else if (!strcmp(kw, "pinned")) {
+		break;
+	default:
 		p->src = PROG_PINNED;
 		p->path = next_word(c, "PATH after pinned");
-	} else {
-		usage_fail(c, "'%s' is not a program: obj FILE, id PROG_ID or pinned PATH",
-			   kw);
+		break;
 	}
 }
 
 void parse_rel(struct cmdline *c, struct rel_ref *r)
 {
+	static const char *const rel_words[] = {
+		"obj", "id", "pinned", "link", NULL
+	};
+
 	memset(r, 0, sizeof(*r));
 	r->set = true;
 	r->link_fd = -1;
 	r->prog.fd = -1;
-	if (is_word(c, "link")) {
+	if (is_kw(c, rel_words, "link")) {
 		next_word(c, "link");
 		r->is_link = true;
 		r->link_id = next_u32(c, "LINK_ID");
@@ -242,7 +254,8 @@ static void obj_open(struct prog_ref *p)
 		bpf_program__set_autoload(prog, prog == chosen);
 	err = bpf_object__load(obj);
 	if (err == -EPERM)
-		fail("loading program %s of %s: permission denied (EPERM); tcxctl needs root",
+		fail("loading program %s of %s: permission denied (EPERM); "
+		     NEEDS_LOAD,
 		     bpf_program__name(chosen), p->file);
 	if (err)
 		fail("the kernel refused program %s of %s: %s%s",
@@ -312,8 +325,8 @@ void prog_open(struct prog_ref *p)
 		if (p->fd == -ENOENT)
 			fail("no program with id %u (ENOENT)", p->id);
 		if (p->fd == -EPERM)
-			fail("looking up program %u: permission denied (EPERM); tcxctl needs root",
-			     p->id);
+			fail("looking up program %u: permission denied (EPERM); "
+			     NEEDS_SYS_ADMIN, p->id);
 		if (p->fd < 0)
 			fail("cannot get program %u: %s", p->id, errdesc(p->fd));
 		break;
@@ -341,8 +354,8 @@ int link_fd_by_id(__u32 id)
 	if (fd == -ENOENT)
 		fail("no link with id %u (ENOENT)", id);
 	if (fd == -EPERM)
-		fail("looking up link %u: permission denied (EPERM); tcxctl needs root",
-		     id);
+		fail("looking up link %u: permission denied (EPERM); "
+		     NEEDS_SYS_ADMIN, id);
 	if (fd < 0)
 		fail("cannot get link %u: %s", id, errdesc(fd));
 	return fd;

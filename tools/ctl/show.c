@@ -124,50 +124,58 @@ static struct json_object *json_stats(const struct tcx_hook_stats *s)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "packets", json_object_new_int64(s->packets));
-	json_object_object_add(o, "passed", json_object_new_int64(s->passed));
-	json_object_object_add(o, "dropped", json_object_new_int64(s->dropped));
+	json_object_object_add(o, "packets", json_object_new_uint64(s->packets));
+	json_object_object_add(o, "passed", json_object_new_uint64(s->passed));
+	json_object_object_add(o, "dropped", json_object_new_uint64(s->dropped));
 	json_object_object_add(o, "redirected",
-			       json_object_new_int64(s->redirected));
+			       json_object_new_uint64(s->redirected));
 	json_object_object_add(o, "redirect_failed",
-			       json_object_new_int64(s->redirect_failed));
+			       json_object_new_uint64(s->redirect_failed));
 	return o;
 }
 
-static void json_hook(struct json_object *arr, const struct dev *dev,
+/*
+ * One entry of "tc" per program, in run order, as bpftool net show -j
+ * writes a tcx program: its fields first and alike (link_id 0 without a
+ * link, empty flag arrays), then ours beside them.
+ */
+static void json_hook(struct json_object *tc, const struct dev *dev,
 		      enum tcx_dir dir, const struct hook_state *st)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *progs = json_object_new_array();
 	struct prog_meta pm;
 	struct link_meta lm;
 	__u32 i;
 
-	json_object_object_add(o, "devname", json_object_new_string(dev->name));
-	json_object_object_add(o, "ifindex", json_object_new_int(dev->ifindex));
-	json_object_object_add(o, "kind", json_object_new_string(dir_kind(dir)));
-	json_object_object_add(o, "revision",
-			       json_object_new_int64(st->revision));
-	json_object_object_add(o, "live",
-			       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? NULL :
-			       json_object_new_boolean(st->hook_flags &
-						       TCX_HOOK_F_LIVE));
-	json_object_object_add(o, "stats",
-			       st->unavailable & TCX_QUERY_NO_STATS ? NULL :
-			       json_stats(&st->stats));
 	for (i = 0; i < st->count; i++) {
 		struct json_object *p = json_object_new_object();
 
 		get_prog_meta(st->prog_ids[i], &pm);
 		get_link_meta(st->link_ids[i], &lm);
-		json_object_object_add(p, "position", json_object_new_int(i));
+		json_object_object_add(p, "devname",
+				       json_object_new_string(dev->name));
+		json_object_object_add(p, "ifindex",
+				       json_object_new_int(dev->ifindex));
+		json_object_object_add(p, "kind",
+				       json_object_new_string(dir_kind(dir)));
+		json_object_object_add(p, "name", json_object_new_string(pm.name));
 		json_object_object_add(p, "prog_id",
 				       json_object_new_int64(st->prog_ids[i]));
-		json_object_object_add(p, "name", json_object_new_string(pm.name));
+		json_object_object_add(p, "prog_flags", json_object_new_array());
+		json_object_object_add(p, "link_id",
+				       json_object_new_int64(st->link_ids[i]));
+		json_object_object_add(p, "link_flags", json_object_new_array());
+		json_object_object_add(p, "position", json_object_new_int(i));
 		json_object_object_add(p, "tag", json_object_new_string(pm.tag));
-		json_object_object_add(p, "link_id", st->link_ids[i] ?
-				       json_object_new_int64(st->link_ids[i]) :
-				       NULL);
+		json_object_object_add(p, "revision",
+				       json_object_new_uint64(st->revision));
+		json_object_object_add(p, "live",
+				       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ?
+				       NULL :
+				       json_object_new_boolean(st->hook_flags &
+							       TCX_HOOK_F_LIVE));
+		json_object_object_add(p, "stats",
+				       st->unavailable & TCX_QUERY_NO_STATS ?
+				       NULL : json_stats(&st->stats));
 		json_object_object_add(p, "owner", json_owner(&lm));
 		json_object_object_add(p, "pinned",
 				       json_object_new_boolean(lm.info.flags &
@@ -175,10 +183,8 @@ static void json_hook(struct json_object *arr, const struct dev *dev,
 		json_object_object_add(p, "pin_path", lm.pin_path[0] ?
 				       json_object_new_string(lm.pin_path) :
 				       NULL);
-		json_object_array_add(progs, p);
+		json_object_array_add(tc, p);
 	}
-	json_object_object_add(o, "progs", progs);
-	json_object_array_add(arr, o);
 }
 
 static void text_hook(const struct dev *dev, enum tcx_dir dir,
@@ -259,6 +265,8 @@ static void show_dev(const struct dev *dev, const enum tcx_dir *only,
 	}
 }
 
+static const char *const show_words[] = { "dev", "ingress", "egress", NULL };
+
 int do_show(struct cmdline *c)
 {
 	struct json_object *arr = NULL;
@@ -268,7 +276,7 @@ int do_show(struct cmdline *c)
 	struct dev dev;
 
 	while (more(c)) {
-		if (is_word(c, "dev")) {
+		if (is_kw(c, show_words, "dev")) {
 			next_word(c, "dev");
 			if (has_dev)
 				usage_fail(c, "dev given twice");
@@ -303,8 +311,15 @@ int do_show(struct cmdline *c)
 		}
 		if_freenameindex(ifs);
 	}
-	if (arr)
-		json_print(arr);
+	if (arr) {
+		/* bpftool's [{"tc": [...]}]; only tc is ours to speak of. */
+		struct json_object *root = json_object_new_array();
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "tc", arr);
+		json_object_array_add(root, o);
+		json_print(root);
+	}
 	return 0;
 }
 
@@ -365,31 +380,27 @@ static void text_link(const struct link_meta *m)
 }
 
 /*
- * Without an id: the links on the hooks of this network namespace.  A
- * defunct link is on no hook, so only its id finds it.
+ * Without an id: every tcx link, attached or defunct, found by id as
+ * bpftool link show does.  Link ids are global, so this shows links of
+ * every network namespace; device names are looked up in this one.
  */
 int do_link_show(struct cmdline *c)
 {
 	struct json_object *arr = NULL;
-	struct if_nameindex *ifs, *it;
-	struct hook_state st;
+	struct link_ref ref;
 	struct link_meta m;
-	__u32 id = 0, i;
-	int fd, d;
+	__u32 id = 0;
+	int fd, err;
 
-	if (is_word(c, "id")) {
-		next_word(c, "id");
-		id = next_u32(c, "LINK_ID");
-	}
-	if (more(c))
-		usage_fail(c, "unexpected '%s'", c->argv[0]);
-
-	need_tcx();
-	if (id) {
-		fd = link_fd_by_id(id);
+	if (more(c)) {
+		parse_link(c, &ref);
+		if (more(c))
+			usage_fail(c, "unexpected '%s'", c->argv[0]);
+		fd = link_open(&ref);
 		fill_link_meta(fd, &m);
 		if (!m.found)
-			fail("reading link %u failed: %s", id, errdesc(errno));
+			fail("reading link %u failed: %s", ref.id,
+			     errdesc(errno));
 		close(fd);
 		if (json_output)
 			json_print(json_link(&m));
@@ -398,27 +409,27 @@ int do_link_show(struct cmdline *c)
 		return 0;
 	}
 
+	need_tcx();
 	if (json_output)
 		arr = json_object_new_array();
-	ifs = if_nameindex();
-	if (!ifs)
-		fail("listing the network devices failed: %s", errdesc(errno));
-	for (it = ifs; it->if_index; it++) {
-		for (d = TCX_DIR_INGRESS; d <= TCX_DIR_EGRESS; d++) {
-			if (hook_query(it->if_index, d, &st))
-				continue;
-			for (i = 0; i < st.count; i++) {
-				get_link_meta(st.link_ids[i], &m);
-				if (!m.found)
-					continue;
-				if (arr)
-					json_object_array_add(arr, json_link(&m));
-				else
-					text_link(&m);
-			}
-		}
+	while (!(err = tcx_link_get_next_id(id, &id))) {
+		/* Gone since it was listed: nothing to show. */
+		fd = tcx_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		fill_link_meta(fd, &m);
+		close(fd);
+		if (!m.found)
+			continue;
+		if (arr)
+			json_object_array_add(arr, json_link(&m));
+		else
+			text_link(&m);
 	}
-	if_freenameindex(ifs);
+	if (err == -EPERM)
+		fail("listing links: permission denied (EPERM); this needs CAP_SYS_ADMIN");
+	if (err != -ENOENT)
+		fail("listing links failed: %s", errdesc(err));
 	if (arr)
 		json_print(arr);
 	return 0;

@@ -35,21 +35,23 @@ static char context[1024];
 #define ATTACH_USAGE							\
 	"  tcxctl attach DEV {ingress|egress} PROG\n"			\
 	"         [before REL | after REL | first | last] [replace PROG]\n" \
-	"         [link [tag TAG] [hold]] [expected-revision N]\n"
+	"         [link [tag TAG] [pin PATH | hold]] [expected-revision N]\n"
 #define DETACH_USAGE							\
 	"  tcxctl detach DEV {ingress|egress} {PROG | first | last}\n"	\
 	"         [expected-revision N]\n"
 #define SHOW_USAGE							\
 	"  tcxctl show [dev DEV] [ingress|egress]     (alias: list)\n"
 #define LINK_USAGE							\
-	"  tcxctl link show [id LINK_ID]\n"				\
-	"  tcxctl link update id LINK_ID PROG [old PROG]\n"		\
-	"  tcxctl link detach id LINK_ID\n"				\
-	"  tcxctl link unpin id LINK_ID\n"
+	"  tcxctl link show [LINK]\n"					\
+	"  tcxctl link update LINK PROG [old PROG]\n"			\
+	"  tcxctl link detach LINK\n"					\
+	"  tcxctl link pin LINK PATH\n"					\
+	"  tcxctl link unpin LINK\n"
 #define WORDS_USAGE							\
-	"  DEV  := { NAME | ifindex IFINDEX }\n"			\
+	"  DEV  := [dev] { NAME | ifindex IFINDEX }\n"			\
 	"  PROG := { obj FILE [sec SECTION] [name NAME] | id PROG_ID | pinned PATH }\n" \
-	"  REL  := { PROG | link LINK_ID }\n"
+	"  REL  := { PROG | link LINK_ID }\n"				\
+	"  LINK := { id LINK_ID | pinned PATH }\n"
 
 static const char options_usage[] =
 	"Options:\n"
@@ -93,7 +95,59 @@ void set_context(int argc, char **argv)
 	}
 }
 
+/*
+ * An error: one line on stderr, "tcxctl: MSG", or with -j, as bpftool
+ * does, {"error": "MSG"} on stdout and nothing on stderr.
+ */
+static void print_error(const char *head, const char *fmt, va_list ap,
+			const char *tail)
+{
+	char msg[2048];
+	size_t n;
+
+	n = snprintf(msg, sizeof(msg), "%s", head);
+	if (n < sizeof(msg))
+		n += vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	if (n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, "%s", tail);
+	fflush(stdout);
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_print(o);
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "tcxctl: %s\n", msg);
+	}
+}
+
+static void main_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void main_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_error("", fmt, ap, "; see 'tcxctl help'");
+	va_end(ap);
+}
+
 void fail(const char *fmt, ...)
+{
+	char head[sizeof(context) + 2] = "";
+	va_list ap;
+
+	if (context[0])
+		snprintf(head, sizeof(head), "%s: ", context);
+	va_start(ap, fmt);
+	print_error(head, fmt, ap, "");
+	va_end(ap);
+	exit(1);
+}
+
+void warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -101,23 +155,24 @@ void fail(const char *fmt, ...)
 	fputs("tcxctl: ", stderr);
 	if (context[0])
 		fprintf(stderr, "%s: ", context);
+	fputs("warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
 }
 
 void usage_fail(const struct cmdline *c, const char *fmt, ...)
 {
 	int top = strcspn(c->cmd, " ");
+	char head[64], tail[64];
 	va_list ap;
 
-	fprintf(stderr, "tcxctl: %s: ", c->cmd);
+	snprintf(head, sizeof(head), "%s: ", c->cmd);
+	snprintf(tail, sizeof(tail), "; see 'tcxctl %.*s help'", top, c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_error(head, fmt, ap, tail);
 	va_end(ap);
-	fprintf(stderr, "; see 'tcxctl %.*s help'\n", top, c->cmd);
 	exit(1);
 }
 
@@ -151,6 +206,42 @@ bool more(const struct cmdline *c)
 bool is_word(const struct cmdline *c, const char *word)
 {
 	return c->argc > 0 && !strcmp(c->argv[0], word);
+}
+
+int word_index(const struct cmdline *c, const char *const *words)
+{
+	char list[256];
+	size_t len, used = 0;
+	int i, found = -1, n = 0;
+
+	if (c->argc <= 0 || !c->argv[0][0])
+		return -1;
+	for (i = 0; words[i]; i++)
+		if (!strcmp(c->argv[0], words[i]))
+			return i;
+	len = strlen(c->argv[0]);
+	list[0] = '\0';
+	for (i = 0; words[i]; i++) {
+		if (strncmp(c->argv[0], words[i], len))
+			continue;
+		used += snprintf(list + used, sizeof(list) - used, "%s%s",
+				 n ? ", " : "", words[i]);
+		if (used >= sizeof(list))
+			used = sizeof(list) - 1;
+		found = i;
+		n++;
+	}
+	if (n > 1)
+		usage_fail(c, "'%s' is ambiguous: %s", c->argv[0], list);
+	return found;
+}
+
+bool is_kw(const struct cmdline *c, const char *const *words,
+	   const char *word)
+{
+	int i = word_index(c, words);
+
+	return i >= 0 && !strcmp(words[i], word);
 }
 
 const char *next_word(struct cmdline *c, const char *what)
@@ -202,8 +293,8 @@ void need_tcx(void)
 		LIBTCX_OPTS(tcx_query, q);
 		fd = tcx_query(1, TCX_DIR_INGRESS, &q);
 		if (fd == -EPERM || fd == -EACCES)
-			fail("cannot use bpf(): permission denied (%s); tcxctl needs root",
-			     strerrorname_np(-fd));
+			fail("cannot use bpf(): permission denied (%s); "
+			     NEEDS_NET_ADMIN, strerrorname_np(-fd));
 		return;
 	}
 	fd = tcx_dev_fd();
@@ -214,8 +305,8 @@ void need_tcx(void)
 		fail("cannot open /dev/tcx: the tcx module is not loaded (ENOENT); load it with 'modprobe tcx'");
 	case EACCES:
 	case EPERM:
-		fail("cannot open /dev/tcx: permission denied (%s); tcxctl needs root",
-		     strerrorname_np(-fd));
+		fail("cannot open /dev/tcx: permission denied (%s); it is root's (mode 0600), and then "
+		     NEEDS_NET_ADMIN, strerrorname_np(-fd));
 	default:
 		fail("cannot open /dev/tcx: %s", errdesc(fd));
 	}
@@ -226,6 +317,9 @@ void parse_dev(struct cmdline *c, struct dev *dev)
 	const char *name;
 
 	memset(dev, 0, sizeof(*dev));
+	/* "dev eth0", as ip and bpftool write it, or just "eth0". */
+	if (is_word(c, "dev") && c->argc > 1)
+		next_word(c, "dev");
 	if (is_word(c, "ifindex")) {
 		__u32 ifindex;
 
@@ -259,12 +353,18 @@ void resolve_dev(struct dev *dev)
 
 bool parse_dir(struct cmdline *c, enum tcx_dir *dir)
 {
-	if (is_word(c, "ingress"))
+	static const char *const dirs[] = { "ingress", "egress", NULL };
+
+	switch (word_index(c, dirs)) {
+	case 0:
 		*dir = TCX_DIR_INGRESS;
-	else if (is_word(c, "egress"))
+		break;
+	case 1:
 		*dir = TCX_DIR_EGRESS;
-	else
+		break;
+	default:
 		return false;
+	}
 	next_word(c, "direction");
 	return true;
 }
@@ -347,6 +447,21 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libtcx's words only with -d: tcxctl's own line says what went wrong. */
+static int libtcx_log(enum libtcx_print_level level, const char *fmt,
+		      va_list ap)
+{
+	(void)level;
+	if (!debug_output)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Prefixes name the commands, not the alias list. */
+static const char *const command_words[] = {
+	"attach", "detach", "show", "link", "help", NULL
+};
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cmdline *c);
@@ -370,6 +485,7 @@ int main(int argc, char **argv)
 	};
 	struct cmdline c;
 	bool help = false, version = false;
+	const char *cmd;
 	size_t i;
 	int opt;
 
@@ -395,15 +511,14 @@ int main(int argc, char **argv)
 			break;
 		default:
 			if (optopt)
-				fprintf(stderr, "tcxctl: unknown option '-%c'; see 'tcxctl help'\n",
-					optopt);
+				main_error("unknown option '-%c'", optopt);
 			else
-				fprintf(stderr, "tcxctl: unknown option '%s'; see 'tcxctl help'\n",
-					argv[optind - 1]);
+				main_error("unknown option '%s'", argv[optind - 1]);
 			return 1;
 		}
 	}
 	libbpf_set_print(libbpf_log);
+	libtcx_set_print(libtcx_log);
 
 	c.argc = argc - optind;
 	c.argv = argv + optind;
@@ -411,7 +526,7 @@ int main(int argc, char **argv)
 
 	if (version)
 		return print_version();
-	if (is_word(&c, "help")) {
+	if (is_kw(&c, command_words, "help")) {
 		help = true;
 		c.argc--;
 		c.argv++;
@@ -421,12 +536,15 @@ int main(int argc, char **argv)
 			print_usage(stdout, NULL);
 			return 0;
 		}
-		fprintf(stderr, "tcxctl: no command given; see 'tcxctl help'\n");
+		main_error("no command given");
 		return 1;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(c.argv[0], commands[i].name))
+	cmd = is_word(&c, "list") ? "list" : NULL;
+	if (!cmd && word_index(&c, command_words) >= 0)
+		cmd = command_words[word_index(&c, command_words)];
+	for (i = 0; cmd && i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(cmd, commands[i].name))
 			continue;
 		c.cmd = commands[i].name;
 		if (help || (c.argc > 1 && !strcmp(c.argv[1], "help"))) {
@@ -438,7 +556,6 @@ int main(int argc, char **argv)
 		c.argv++;
 		return commands[i].fn(&c) ? 1 : 0;
 	}
-	fprintf(stderr, "tcxctl: unknown command '%s'; see 'tcxctl help'\n",
-		c.argv[0]);
+	main_error("unknown command '%s'", c.argv[0]);
 	return 1;
 }

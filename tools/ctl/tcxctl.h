@@ -6,7 +6,7 @@
  *   prog.c	PROG and REL: load an object, or find a program or link
  *   hook.c	attach and detach, and what their errors mean
  *   show.c	show (hooks) and link show, as text or JSON
- *   link.c	link update, detach, unpin
+ *   link.c	link update, detach, pin, unpin; pin paths
  *
  * Errors go through fail(): one line on stderr, exit status 1.  Whatever
  * this process made on the way (programs loaded from an object, a link not
@@ -38,6 +38,8 @@ extern bool debug_output;
 
 void fail(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+/* One line on stderr, as fail()'s, and go on. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void usage_fail(const struct cmdline *c, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 /* "No such device (ENODEV)"; libbpf's own codes get libbpf's words. */
@@ -47,9 +49,28 @@ void print_usage(FILE *f, const char *cmd);
 
 bool more(const struct cmdline *c);
 bool is_word(const struct cmdline *c, const char *word);
+/*
+ * Which of WORDS (NULL-terminated) the next word is: written in full, or a
+ * prefix that only one of them starts with, as ip and bpftool take their
+ * keywords ("tcxctl l s").  -1 when none; an ambiguous prefix is a usage
+ * error.  Device names and aliases are matched in full only.
+ */
+int word_index(const struct cmdline *c, const char *const *words);
+/* Is the next word WORD of WORDS, in full or as its unique prefix? */
+bool is_kw(const struct cmdline *c, const char *const *words,
+	   const char *word);
 const char *next_word(struct cmdline *c, const char *what);
 __u32 next_u32(struct cmdline *c, const char *what);
 __u64 next_u64(struct cmdline *c, const char *what);
+
+/*
+ * What a refused call needs, for "permission denied (EPERM); ..." lines:
+ * changing hooks and links; ids of programs and links (and listing links);
+ * loading a tc program.
+ */
+#define NEEDS_NET_ADMIN	"this needs CAP_NET_ADMIN"
+#define NEEDS_SYS_ADMIN	"this needs CAP_SYS_ADMIN"
+#define NEEDS_LOAD	"this needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN"
 
 /* /dev/tcx, opened up front so that its errors come before anything else. */
 void need_tcx(void);
@@ -97,6 +118,9 @@ struct rel_ref {
 	struct prog_ref prog;
 };
 
+/* obj, id, pinned: the words that start a PROG. */
+extern const char *const prog_words[];
+
 void parse_prog(struct cmdline *c, struct prog_ref *p);
 void parse_rel(struct cmdline *c, struct rel_ref *r);
 /* Only a program that can already be on a hook: no obj.  WHAT: "replace". */
@@ -124,6 +148,18 @@ int hook_find(const struct hook_state *st, __u32 prog_id);
 
 /* Link id -> fd, failing with a message when there is no such link. */
 int link_fd_by_id(__u32 id);
+/* LINK := { id LINK_ID | pinned PATH } */
+struct link_ref {
+	__u32 id;		/* set by link_open() for a pin */
+	const char *path;
+};
+
+void parse_link(struct cmdline *c, struct link_ref *l);
+/* A new fd on the link, failing with a message when there is none. */
+int link_open(struct link_ref *l);
+/* Pin at PATH, mounting bpffs on its directory if need be; or fail. */
+void pin_path_prepare(const char *path);
+void link_pin_at(int link_fd, __u32 id, const char *path);
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -7,9 +7,11 @@
  * into negative errnos.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +54,36 @@ static int libtcx_err(int ret)
 	return ret;
 }
 
+static int libtcx_print_stderr(enum libtcx_print_level level,
+			       const char *fmt, va_list ap)
+{
+	if (level == LIBTCX_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static libtcx_print_fn_t libtcx_print_fn = libtcx_print_stderr;
+
+libtcx_print_fn_t libtcx_set_print(libtcx_print_fn_t fn)
+{
+	return __atomic_exchange_n(&libtcx_print_fn, fn, __ATOMIC_RELAXED);
+}
+
+void libtcx_print(enum libtcx_print_level level, const char *fmt, ...)
+{
+	libtcx_print_fn_t fn = __atomic_load_n(&libtcx_print_fn,
+					       __ATOMIC_RELAXED);
+	int err = errno;
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	fn(level, fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
 /* 0: not chosen yet.  Only ever goes from 0 to a backend, once. */
 static atomic_int tcx_backend_chosen;
 
@@ -65,6 +97,9 @@ static int backend_choose(void)
 			return TCX_BACKEND_MODULE;
 		if (!strcmp(force, "native"))
 			return TCX_BACKEND_NATIVE;
+		libtcx_print(LIBTCX_WARN,
+			     "libtcx: TCX_BACKEND=%s names no backend: use module or native\n",
+			     force);
 		return -EINVAL;
 	}
 
@@ -73,14 +108,24 @@ static int backend_choose(void)
 	 * is what this host uses.  Asking bpf() first would be fooled by
 	 * tcx-compat, which answers bpf() for tcx from the same module.
 	 */
-	if (!access("/dev/" TCX_DEVICE_NAME, F_OK))
+	if (!access("/dev/" TCX_DEVICE_NAME, F_OK)) {
+		libtcx_print(LIBTCX_DEBUG, "libtcx: backend module: /dev/"
+			     TCX_DEVICE_NAME " exists\n");
 		return TCX_BACKEND_MODULE;
+	}
 	native = tcx_native_probe();
-	if (native > 0)
+	if (native > 0) {
+		libtcx_print(LIBTCX_DEBUG, "libtcx: backend native: the kernel has tcx\n");
 		return TCX_BACKEND_NATIVE;
-	if (!native)
+	}
+	if (!native) {
+		libtcx_print(LIBTCX_DEBUG, "libtcx: backend module: the kernel has no tcx, and /dev/"
+			     TCX_DEVICE_NAME " is missing\n");
 		return TCX_BACKEND_MODULE;
+	}
 	/* Refused (no CAP_NET_ADMIN): the kernel's own errors are useful. */
+	libtcx_print(LIBTCX_DEBUG, "libtcx: backend native: probing the kernel was refused (%s)\n",
+		     strerror(-native));
 	return TCX_BACKEND_NATIVE;
 }
 
@@ -380,4 +425,43 @@ int tcx_link_pin_path(int link_fd, char *buf, size_t size)
 	if (!ops)
 		return libtcx_err(ret);
 	return libtcx_err(ops->link_pin_path(link_fd, buf, size));
+}
+
+int tcx_link_pin_at(int link_fd, const char *path)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!path || !*path)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_pin_at(link_fd, path));
+}
+
+int tcx_link_get_fd_by_pin(const char *path)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!path || !*path)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_get_fd_by_pin(path));
+}
+
+int tcx_link_get_next_id(__u32 start_id, __u32 *next_id)
+{
+	const struct tcx_ops *ops;
+	int ret;
+
+	if (!next_id)
+		return libtcx_err(-EINVAL);
+	ops = tcx_ops(&ret);
+	if (!ops)
+		return libtcx_err(ret);
+	return libtcx_err(ops->link_get_next_id(start_id, next_id));
 }

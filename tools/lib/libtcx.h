@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libtcx: attach, detach and query programs on tcx hooks, with one API on
- * old and new kernels.  Installed as <tcx/libtcx.h>.
+ * old and new kernels.  Installed as <tcx/libtcx.h>, next to <tcx/tcx.h>,
+ * the /dev/tcx uapi (<linux/tcx.h> in the tree); both compile before or
+ * after any <linux/bpf.h>, 6.1's or 6.6+'s.
  *
  * The calls mirror libbpf's bpf_prog_attach_opts(), bpf_prog_detach_opts()
  * and bpf_prog_query_opts() for BPF_TCX_INGRESS/BPF_TCX_EGRESS on Linux 6.6.
@@ -13,7 +15,8 @@
  * bpf() ("native", Linux 6.6 and later); when that probe is refused (no
  * CAP_NET_ADMIN), native too, whose errors then say why.  The variable
  * TCX_BACKEND=module or TCX_BACKEND=native forces one (any other non-empty
- * value makes every call fail with -EINVAL).  The choice is made once per
+ * value makes every call fail with -EINVAL, and libtcx says why through
+ * libtcx_set_print()'s callback).  The choice is made once per
  * process; tcx_backend() tells which.
  *
  * The semantics (placement, revisions, errnos, link lifetime) are
@@ -49,6 +52,7 @@
 #ifndef __TCX_LIBTCX_H
 #define __TCX_LIBTCX_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <linux/types.h>
@@ -75,6 +79,25 @@ extern "C" {
 		};							\
 	})
 
+/*
+ * libtcx's messages, as libbpf_set_print(): what it cannot say in an errno
+ * (why TCX_BACKEND was refused, a tag native tcx drops) and, at
+ * LIBTCX_DEBUG, which backend it chose and why.  The default callback
+ * prints LIBTCX_WARN and LIBTCX_INFO on stderr; NULL prints nothing.
+ * Messages start with "libtcx: " and end with a newline.
+ */
+enum libtcx_print_level {
+	LIBTCX_WARN,
+	LIBTCX_INFO,
+	LIBTCX_DEBUG,
+};
+
+typedef int (*libtcx_print_fn_t)(enum libtcx_print_level level,
+				 const char *fmt, va_list ap);
+
+/* Returns the callback it replaces. */
+LIBTCX_API libtcx_print_fn_t libtcx_set_print(libtcx_print_fn_t fn);
+
 /* tcx_backend(): what carries out the calls. */
 enum tcx_backend_kind {
 	TCX_BACKEND_MODULE = 1,	/* tcx-dkms, through /dev/tcx */
@@ -84,7 +107,7 @@ enum tcx_backend_kind {
 /*
  * tcx_backend - the backend in use, chosen on the first call (see above)
  * Returns TCX_BACKEND_MODULE or TCX_BACKEND_NATIVE, or -EINVAL when
- * $TCX_BACKEND names neither.
+ * $TCX_BACKEND names neither (and a LIBTCX_WARN message says so).
  */
 LIBTCX_API int tcx_backend(void);
 
@@ -235,7 +258,8 @@ LIBTCX_API int tcx_query(int ifindex, enum tcx_dir dir, struct tcx_query *q);
  *		must be 0 (a link never replaces: TCX_F_REPLACE is -ENOENT)
  * Returns the link fd.  Errors as for tcx_prog_attach(), and -EINVAL for a
  * tag of TCX_TAG_LEN bytes or more.  Native tcx keeps no tag: it is checked,
- * then dropped, and the link's info says TCX_LINK_F_NO_TAG.
+ * then dropped (a LIBTCX_INFO message says so), and the link's info says
+ * TCX_LINK_F_NO_TAG.
  */
 LIBTCX_API int tcx_link_create(int ifindex, enum tcx_dir dir, int prog_fd,
 			       const struct tcx_opts *opts);
@@ -287,7 +311,7 @@ LIBTCX_API int tcx_link_get_fd_by_id(__u32 id);
 /*
  * tcx_link_get_info - the link's id, program, device and owner
  *
- * Fills *info (struct tcx_link_info of <linux/tcx.h>).  info_len is the
+ * Fills *info (struct tcx_link_info of <tcx/tcx.h>).  info_len is the
  * caller's sizeof(*info), so that a caller built against an older header
  * gets only the fields it knows; use the tcx_link_get_info() wrapper.
  * pin_path and pin_path_size are left 0: see tcx_link_pin_path().
@@ -314,6 +338,37 @@ static inline int tcx_link_get_info(int link_fd, struct tcx_link_info *info)
  * or of TCX_IOC_LINK_PIN_PATH; on native: libtcx's own pin only.
  */
 LIBTCX_API int tcx_link_pin_path(int link_fd, char *buf, size_t size);
+
+/*
+ * tcx_link_pin_at - pin the link at PATH in bpffs, as BPF_OBJ_PIN does: the
+ * link lives while the path exists, and removing the path (rm, unmount,
+ * tcx_link_unpin()) ends the pin.  With the module the pin is a symlink to
+ * TCX_PIN_TARGET_PREFIX "<id>" and tcx_link_pin_path() reports the path; a
+ * link has at most one such pin (-EBUSY).  On native it is bpffs's own pin
+ * file, which tcx_link_pin_path() cannot know (bpffs does not record it).
+ * Errors: -EPERM (the directory is not in bpffs), -EEXIST (the path
+ * exists), -ENOENT/-ENOTDIR/-EACCES (from the path's lookup), -EINVAL (no
+ * path, not a link fd), -EBUSY (module: pinned at a path already).
+ */
+LIBTCX_API int tcx_link_pin_at(int link_fd, const char *path);
+
+/*
+ * tcx_link_get_fd_by_pin - a new fd (O_CLOEXEC) for the link pinned at PATH,
+ * from any process (bpf_obj_get() for tcx links).
+ * Errors: -ENOENT (no such path), -ENXIO (the path is no tcx link's pin),
+ * -EACCES (the pin is not the caller's, and no CAP_FOWNER on the module).
+ */
+LIBTCX_API int tcx_link_get_fd_by_pin(const char *path);
+
+/*
+ * tcx_link_get_next_id - the smallest tcx link id above start_id, in
+ * *next_id, as BPF_LINK_GET_NEXT_ID: every link, attached or defunct, that
+ * some fd or pin still holds.  Start from 0 and go on until -ENOENT.  On
+ * native, links of other kinds are stepped over.
+ * Errors: -ENOENT (no link above start_id), -EPERM (not CAP_SYS_ADMIN),
+ * -EINVAL (next_id is NULL).
+ */
+LIBTCX_API int tcx_link_get_next_id(__u32 start_id, __u32 *next_id);
 
 /*
  * tcx_link_info.flags that only libtcx sets, when its backend does not know

@@ -17,6 +17,8 @@
 #include <linux/types.h>
 #include <linux/tcx.h>
 
+#include "libtcx.h"
+
 #ifndef offsetofend
 #define offsetofend(TYPE, FIELD) \
 	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
@@ -37,9 +39,18 @@ struct tcx_ops {
 	int (*link_get_info)(int link_fd, struct tcx_link_info *info);
 	/* As tcx_link_pin_path(). */
 	int (*link_pin_path)(int link_fd, char *buf, size_t size);
+	/* As tcx_link_pin_at(), tcx_link_get_fd_by_pin(). */
+	int (*link_pin_at)(int link_fd, const char *path);
+	int (*link_get_fd_by_pin)(const char *path);
+	/* As tcx_link_get_next_id(). */
+	int (*link_get_next_id)(__u32 start_id, __u32 *next_id);
 	/* TCX_QUERY_NO_*: what query cannot report on this backend. */
 	__u32 query_unavailable;
 };
+
+/* A message through libtcx_set_print()'s callback; errno is kept. */
+void libtcx_print(enum libtcx_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 extern const struct tcx_ops tcx_module_ops;
 extern const struct tcx_ops tcx_native_ops;

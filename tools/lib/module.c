@@ -197,6 +197,42 @@ static int module_link_get_fd_by_id(__u32 id)
 	return tcx_ioctl(TCX_IOC_LINK_GET_FD_BY_ID, &args);
 }
 
+static int module_pin_ioctl(unsigned long cmd, int link_fd, const char *path)
+{
+	struct tcx_pin_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.size = sizeof(args);
+	args.link_fd = link_fd;
+	args.dirfd = AT_FDCWD;
+	args.pathname = (__u64)(unsigned long)path;
+	return tcx_ioctl(cmd, &args);
+}
+
+static int module_link_pin_at(int link_fd, const char *path)
+{
+	return module_pin_ioctl(TCX_IOC_LINK_PIN_PATH, link_fd, path);
+}
+
+static int module_link_get_fd_by_pin(const char *path)
+{
+	return module_pin_ioctl(TCX_IOC_LINK_GET_FD_BY_PIN, 0, path);
+}
+
+static int module_link_get_next_id(__u32 start_id, __u32 *next_id)
+{
+	struct tcx_link_next_id_args args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.size = sizeof(args);
+	args.start_id = start_id;
+	ret = tcx_ioctl(TCX_IOC_LINK_GET_NEXT_ID, &args);
+	if (!ret)
+		*next_id = args.next_id;
+	return ret;
+}
+
 /* The module writes what fits in the caller's struct, and no more. */
 static int module_link_get_info(int link_fd, struct tcx_link_info *info)
 {
@@ -215,6 +251,9 @@ const struct tcx_ops tcx_module_ops = {
 	.link_get_fd_by_id	= module_link_get_fd_by_id,
 	.link_get_info		= module_link_get_info,
 	.link_pin_path		= module_link_pin_path,
+	.link_pin_at		= module_link_pin_at,
+	.link_get_fd_by_pin	= module_link_get_fd_by_pin,
+	.link_get_next_id	= module_link_get_next_id,
 	.query_unavailable	= 0,
 };
 

@@ -195,6 +195,11 @@ static int native_link_create(const struct tcx_link_create_args *args)
 	if (ret)
 		return ret;
 
+	/* Checked by libtcx.c, then dropped: never silently. */
+	if (args->tag[0])
+		libtcx_print(LIBTCX_INFO, "libtcx: native tcx keeps no tag: '%s' is not recorded\n",
+			     args->tag);
+
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = args->prog_fd;
 	attr.target_ifindex = args->ifindex;
@@ -271,8 +276,8 @@ static int pin_path(char *buf, size_t len, __u32 id)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* The id of the object pinned at PATH, or -errno. */
-static int pinned_id(const char *path, __u32 *id)
+/* Another object pinned there is not a tcx link: -ENXIO, as the module. */
+static int native_link_get_fd_by_pin(const char *path)
 {
 	struct native_link_info info;
 	union bpf_attr attr;
@@ -281,6 +286,23 @@ static int pinned_id(const char *path, __u32 *id)
 	memset(&attr, 0, sizeof(attr));
 	attr.pathname = ptr_to_u64(path);
 	fd = sys_bpf(BPF_OBJ_GET, &attr, sizeof(attr));
+	if (fd < 0)
+		return fd;
+	ret = native_link_info(fd, &info);
+	if (ret) {
+		close(fd);
+		return ret == -EINVAL ? -ENXIO : ret;
+	}
+	return fd;
+}
+
+/* The id of the tcx link pinned at PATH, or -errno. */
+static int pinned_id(const char *path, __u32 *id)
+{
+	struct native_link_info info;
+	int fd, ret;
+
+	fd = native_link_get_fd_by_pin(path);
 	if (fd < 0)
 		return fd;
 	ret = native_link_info(fd, &info);
@@ -412,6 +434,47 @@ static int native_link_pin_path(int link_fd, char *buf, size_t size)
 	return strlen(path) + 1;
 }
 
+static int native_link_pin_at(int link_fd, const char *path)
+{
+	struct native_link_info info;
+	union bpf_attr attr;
+	int ret;
+
+	ret = native_link_info(link_fd, &info);
+	if (ret)
+		return ret;
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = ptr_to_u64(path);
+	attr.bpf_fd = link_fd;
+	return sys_bpf(BPF_OBJ_PIN, &attr, sizeof(attr));
+}
+
+/* Links of every kind share the id space: step over those not tcx. */
+static int native_link_get_next_id(__u32 start_id, __u32 *next_id)
+{
+	union bpf_attr attr;
+	__u32 id = start_id;
+	int fd;
+
+	for (;;) {
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		fd = sys_bpf(BPF_LINK_GET_NEXT_ID, &attr, sizeof(attr));
+		if (fd)
+			return fd;
+		id = attr.next_id;
+		fd = native_link_get_fd_by_id(id);
+		if (fd >= 0) {
+			close(fd);
+			*next_id = id;
+			return 0;
+		}
+		/* Gone meanwhile, or of another kind. */
+		if (fd != -ENOENT)
+			return fd;
+	}
+}
+
 const struct tcx_ops tcx_native_ops = {
 	.prog_attach		= native_prog_attach,
 	.prog_detach		= native_prog_detach,
@@ -424,5 +487,8 @@ const struct tcx_ops tcx_native_ops = {
 	.link_get_fd_by_id	= native_link_get_fd_by_id,
 	.link_get_info		= native_link_get_info,
 	.link_pin_path		= native_link_pin_path,
+	.link_pin_at		= native_link_pin_at,
+	.link_get_fd_by_pin	= native_link_get_fd_by_pin,
+	.link_get_next_id	= native_link_get_next_id,
 	.query_unavailable	= TCX_QUERY_NO_HOOK_FLAGS | TCX_QUERY_NO_STATS,
 };
