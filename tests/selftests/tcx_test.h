@@ -218,17 +218,18 @@ static inline bool tcx_prog_id_alive(__u32 id)
 }
 
 /*
- * Wait until the program with this id is gone: returns true once
- * bpf_prog_get_fd_by_id() says ENOENT.  The wait covers a module that puts
- * its references after an RCU grace period instead of before returning.
+ * Wait until the object with this id is gone: returns true once
+ * get_fd_by_id() (a program's, a link's) says ENOENT.  The wait covers a
+ * module that puts its references after an RCU grace period or from a
+ * worker instead of before returning.
  */
-static inline bool tcx_prog_id_released(__u32 id)
+static inline bool tcx_id_gone(int (*get_fd_by_id)(__u32 id), __u32 id)
 {
 	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	int i, fd;
 
-	for (i = 0; i < 300; i++) {
-		fd = bpf_prog_get_fd_by_id(id);
+	for (i = 0; i < 500; i++) {
+		fd = get_fd_by_id(id);
 		if (fd == -ENOENT)
 			return true;
 		if (fd >= 0)
@@ -236,6 +237,11 @@ static inline bool tcx_prog_id_released(__u32 id)
 		nanosleep(&pause, NULL);
 	}
 	return false;
+}
+
+static inline bool tcx_prog_id_released(__u32 id)
+{
+	return tcx_id_gone(bpf_prog_get_fd_by_id, id);
 }
 
 /* Run a shell command, stdout muted; 0 when it exited with 0. */

@@ -853,18 +853,7 @@ TEST_F(ctl, link_lifecycle)
 /* Link ID is gone: freed once its last fd or pin went, maybe a bit later. */
 static bool link_gone(__u32 id)
 {
-	const struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
-	int i, fd;
-
-	for (i = 0; i < 250; i++) {
-		fd = tcx_link_get_fd_by_id(id);
-		if (fd == -ENOENT)
-			return true;
-		if (fd >= 0)
-			close(fd);
-		nanosleep(&pause, NULL);
-	}
-	return false;
+	return tcx_id_gone(tcx_link_get_fd_by_id, id);
 }
 
 /* The entry of link ID in link show -j's array, or NULL. */
