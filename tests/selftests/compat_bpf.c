@@ -769,6 +769,57 @@ TEST_F(compat, link_owner)
 	close(link);
 }
 
+static int bind_task(int dev, __u32 pid, __u32 flags)
+{
+	struct tcx_task_args args = {
+		.size = sizeof(args), .pid = pid, .flags = flags,
+	};
+
+	return ioctl(dev, TCX_IOC_BIND_TASK, &args) ? -errno : 0;
+}
+
+/*
+ * What the supervisor binds its /dev/tcx files with: only to a task one
+ * could ptrace, once per file, on a file open for writing.
+ */
+TEST(bind_task_errors)
+{
+	int dev, ro, st;
+	pid_t pid;
+
+	if (kernel_native())
+		SKIP(return, "native tcx has no /dev/tcx");
+	dev = open("/dev/tcx", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(dev, 0);
+	ro = open("/dev/tcx", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(ro, 0);
+	EXPECT_EQ(bind_task(ro, getpid(), 0), -EBADF);
+	EXPECT_EQ(bind_task(dev, 0, 0), -EINVAL);
+	EXPECT_EQ(bind_task(dev, getpid(), 1), -EINVAL);
+	EXPECT_EQ(bind_task(dev, 0x3fffffff, 0), -ESRCH);
+
+	/* Without CAP_SYS_PTRACE, not to a task with more than we have. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int other = open("/dev/tcx", O_RDWR | O_CLOEXEC);
+
+		if (other < 0)
+			_exit(10);
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(11);
+		_exit(bind_task(other, getppid(), 0) == -EPERM ? 0 : 12);
+	}
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT_EQ(WEXITSTATUS(st), 0);
+
+	EXPECT_EQ(bind_task(dev, getpid(), 0), 0);
+	EXPECT_EQ(bind_task(dev, getpid(), 0), -EBUSY);
+	close(ro);
+	close(dev);
+}
+
 /* Run under the layer this binary is named for. */
 static void compat_reexec(char **argv)
 {
