@@ -62,13 +62,13 @@ static __always_inline void tcx_set_ingress(struct sk_buff *skb, bool ingress)
 }
 
 /*
- * The tc control-block fields a program can see, as the classic tc path
- * prepares them; pkt_len is done by the callers (egress: the core).
+ * The tc control-block field a program can see, as the classic tc path
+ * prepares it; pkt_len is done by the callers (egress: the core).  mru and
+ * post_ct are left alone: no program sees them, and clsact resets them
+ * before its own filters, as upstream's tcx does.
  */
 static __always_inline void tcx_prepare(struct sk_buff *skb, bool ingress)
 {
-	tc_skb_cb(skb)->mru = 0;
-	tc_skb_cb(skb)->post_ct = false;
 	qdisc_skb_cb(skb)->tc_classid = 0;
 	tcx_set_ingress(skb, ingress);
 }
@@ -89,53 +89,45 @@ static __always_inline int tcx_action_code(struct sk_buff *skb, int code)
 
 /*
  * At ingress the data starts at the network header; programs expect it at
- * the link-layer header, as under cls_bpf.
+ * the link-layer header, as under cls_bpf.  @prog is the array's first
+ * program, which the caller has already checked for.
  */
 static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
-				   struct sk_buff *skb, bool needs_mac)
+				   struct bpf_prog *prog, struct sk_buff *skb,
+				   bool needs_mac)
 {
-	struct bpf_prog * const *slot;
-	struct bpf_prog *prog;
-	int ret = TCX_NEXT;
+	struct bpf_prog * const *slot = &entry->progs[0];
+	int ret;
 
 	if (needs_mac)
 		__skb_push(skb, skb->mac_len);
-	tcx_mprog_foreach_prog(entry, slot, prog) {
+	do {
 		bpf_compute_data_pointers(skb);
 		ret = bpf_prog_run(prog, skb);
 		if (ret != TCX_NEXT)
 			break;
-	}
+		prog = READ_ONCE(*++slot);
+	} while (prog);
 	if (needs_mac)
 		__skb_pull(skb, skb->mac_len);
 	return tcx_action_code(skb, ret);
 }
 
 /*
- * After the packet is gone: a redirect may have nested other hooks.  Both
- * hooks run with BH disabled, which on PREEMPT_RT is preemptible but
- * disables migration and holds this CPU's softirq local lock: no other
- * writer of these per-CPU counters runs on this CPU in between.
+ * One counter per packet: the packet total is their sum, taken when the
+ * counters are read.  After the packet is gone, since a redirect may have
+ * nested other hooks.  Both hooks run with BH disabled, which on
+ * PREEMPT_RT is preemptible but disables migration and holds this CPU's
+ * softirq local lock: no other writer of these per-CPU counters runs on
+ * this CPU in between.
  */
-static __always_inline void tcx_count(struct tcx_hook *hook, int act, int err)
+static __always_inline void tcx_count(struct tcx_hook *hook,
+				      enum tcx_stat stat)
 {
 	struct tcx_pcpu_stats *stats = this_cpu_ptr(hook->stats);
-	u64_stats_t *cnt;
 
-	switch (act) {
-	case TCX_DROP:
-		cnt = &stats->dropped;
-		break;
-	case TCX_REDIRECT:
-		cnt = err ? &stats->redirect_failed : &stats->redirected;
-		break;
-	default:
-		cnt = &stats->passed;
-		break;
-	}
 	u64_stats_update_begin(&stats->syncp);
-	u64_stats_inc(&stats->packets);
-	u64_stats_inc(cnt);
+	u64_stats_inc(&stats->cnt[stat]);
 	u64_stats_update_end(&stats->syncp);
 }
 
@@ -151,29 +143,28 @@ static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
 {
 	struct tcx_hook *hook = priv;
 	const struct tcx_mprog_entry *entry = rcu_dereference(hook->entry);
-	unsigned int verdict = NF_ACCEPT;
-	int act, err = 0;
+	struct bpf_prog *prog = READ_ONCE(entry->progs[0]);
 
 	/* Registered just before the first program is in place. */
-	if (unlikely(!READ_ONCE(entry->progs[0])))
+	if (unlikely(!prog))
 		return NF_ACCEPT;
 
 	qdisc_skb_cb(skb)->pkt_len = skb->len;
 	tcx_prepare(skb, true);
-	act = tcx_run(entry, skb, true);
-	switch (act) {
+	switch (tcx_run(entry, prog, skb, true)) {
 	case TCX_DROP:
 		kfree_skb_reason(skb, SKB_DROP_REASON_TC_INGRESS);
-		verdict = NF_STOLEN;
-		break;
+		tcx_count(hook, TCX_STAT_DROPPED);
+		return NF_STOLEN;
 	case TCX_REDIRECT:
 		__skb_push(skb, skb->mac_len);
-		err = tcx_redirect(skb);
-		verdict = NF_STOLEN;
-		break;
+		tcx_count(hook, tcx_redirect(skb) ? TCX_STAT_REDIRECT_FAILED :
+						    TCX_STAT_REDIRECTED);
+		return NF_STOLEN;
+	default:
+		tcx_count(hook, TCX_STAT_PASSED);
+		return NF_ACCEPT;
 	}
-	tcx_count(hook, act, err);
-	return verdict;
 }
 
 /*
@@ -183,32 +174,32 @@ static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
  *
  * A drop returns NF_DROP rather than freeing the packet here, so that
  * __dev_queue_xmit() returns NET_XMIT_DROP as it does for a tc drop; the
- * packet's drop reason is then NETFILTER_DROP instead of TC_EGRESS.
+ * packet's drop reason is then NETFILTER_DROP instead of TC_EGRESS.  It is
+ * counted first: netfilter frees it on the way back.
  */
 static unsigned int tcx_hook_egress(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct tcx_hook *hook = priv;
 	const struct tcx_mprog_entry *entry = rcu_dereference(hook->entry);
-	unsigned int verdict = NF_ACCEPT;
-	int act, err = 0;
+	struct bpf_prog *prog = READ_ONCE(entry->progs[0]);
 
-	if (unlikely(!READ_ONCE(entry->progs[0])))
+	if (unlikely(!prog))
 		return NF_ACCEPT;
 
 	tcx_prepare(skb, false);
-	act = tcx_run(entry, skb, false);
-	switch (act) {
+	switch (tcx_run(entry, prog, skb, false)) {
 	case TCX_DROP:
-		verdict = NF_DROP;
-		break;
+		tcx_count(hook, TCX_STAT_DROPPED);
+		return NF_DROP;
 	case TCX_REDIRECT:
-		err = tcx_redirect(skb);
-		verdict = NF_STOLEN;
-		break;
+		tcx_count(hook, tcx_redirect(skb) ? TCX_STAT_REDIRECT_FAILED :
+						    TCX_STAT_REDIRECTED);
+		return NF_STOLEN;
+	default:
+		tcx_count(hook, TCX_STAT_PASSED);
+		return NF_ACCEPT;
 	}
-	tcx_count(hook, act, err);
-	return verdict;
 }
 
 int tcx_hook_init(struct tcx_hook *hook)
@@ -265,27 +256,29 @@ void tcx_hook_disable(struct tcx_hook *hook)
 void tcx_hook_read_stats(const struct tcx_hook *hook,
 			 struct tcx_hook_stats *stats)
 {
-	int cpu;
+	u64 sum[__TCX_STAT_MAX] = {};
+	int cpu, i;
 
-	memset(stats, 0, sizeof(*stats));
 	for_each_possible_cpu(cpu) {
 		const struct tcx_pcpu_stats *s = per_cpu_ptr(hook->stats, cpu);
-		u64 packets, passed, dropped, redirected, failed;
+		u64 v[__TCX_STAT_MAX];
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			packets = u64_stats_read(&s->packets);
-			passed = u64_stats_read(&s->passed);
-			dropped = u64_stats_read(&s->dropped);
-			redirected = u64_stats_read(&s->redirected);
-			failed = u64_stats_read(&s->redirect_failed);
+			for (i = 0; i < __TCX_STAT_MAX; i++)
+				v[i] = u64_stats_read(&s->cnt[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
-		stats->packets += packets;
-		stats->passed += passed;
-		stats->dropped += dropped;
-		stats->redirected += redirected;
-		stats->redirect_failed += failed;
+		for (i = 0; i < __TCX_STAT_MAX; i++)
+			sum[i] += v[i];
 	}
+
+	memset(stats, 0, sizeof(*stats));
+	stats->passed = sum[TCX_STAT_PASSED];
+	stats->dropped = sum[TCX_STAT_DROPPED];
+	stats->redirected = sum[TCX_STAT_REDIRECTED];
+	stats->redirect_failed = sum[TCX_STAT_REDIRECT_FAILED];
+	stats->packets = stats->passed + stats->dropped + stats->redirected +
+			 stats->redirect_failed;
 }

@@ -80,13 +80,19 @@
  * Fast path (hook.c, a netfilter hook: under rcu_read_lock()):
  *
  *	entry = rcu_dereference(hook->entry);
- *	if (!READ_ONCE(entry->progs[0]))
+ *	slot = &entry->progs[0];
+ *	prog = READ_ONCE(*slot);
+ *	if (!prog)
  *		return NF_ACCEPT;		(registered, not yet filled)
- *	tcx_mprog_foreach_prog(entry, slot, prog) {
+ *	do {
  *		ret = bpf_prog_run(prog, skb);
  *		if (ret != TCX_NEXT)
  *			break;
- *	}
+ *		prog = READ_ONCE(*++slot);
+ *	} while (prog);
+ *
+ *   The same walk as tcx_mprog_foreach_prog(), with the first load shared
+ *   with the emptiness check.
  *
  * Device unregister (tcx_dev_uninstall(), under RTNL):
  *
@@ -190,8 +196,8 @@ static inline u64 tcx_mprog_revision(const struct tcx_mprog_entry *entry)
 }
 
 /*
- * Data path: runs through the live entry's programs in order.  slot is a
- * struct bpf_prog * const *, prog a struct bpf_prog *.
+ * Runs through an entry's programs in order, as the data path does.  slot
+ * is a struct bpf_prog * const *, prog a struct bpf_prog *.
  */
 #define tcx_mprog_foreach_prog(entry, slot, prog)			\
 	for ((slot) = &(entry)->progs[0];				\

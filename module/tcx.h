@@ -13,13 +13,20 @@
 
 #include "mprog.h"
 
-/* Per-CPU, so the data path never writes shared cache lines. */
+/*
+ * What became of the packets a hook's programs saw, one counter each.
+ * Per-CPU, so the data path never writes shared cache lines.
+ */
+enum tcx_stat {
+	TCX_STAT_PASSED,
+	TCX_STAT_DROPPED,
+	TCX_STAT_REDIRECTED,
+	TCX_STAT_REDIRECT_FAILED,
+	__TCX_STAT_MAX,
+};
+
 struct tcx_pcpu_stats {
-	u64_stats_t			packets;
-	u64_stats_t			passed;
-	u64_stats_t			dropped;
-	u64_stats_t			redirected;
-	u64_stats_t			redirect_failed;
+	u64_stats_t			cnt[__TCX_STAT_MAX];
 	struct u64_stats_sync		syncp;
 };
 
