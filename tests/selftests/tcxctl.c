@@ -19,9 +19,12 @@
 #include <net/if.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/magic.h>
 #include <json-c/json.h>
 
@@ -1630,6 +1633,49 @@ TEST_F(ctl, show_clsact_bpftool)
 	EXPECT_EQ(4U, n) TH_LOG("bpftool: %s", json_object_to_json_string(theirs));
 	json_object_put(theirs);
 	json_object_put(ours);
+}
+
+/*
+ * tcxctl under a seccomp filter that refuses netlink sockets with EPERM,
+ * as a sandbox may: everything else works, so only the tc filters fail.
+ */
+static void refuse_netlink(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		_exit(126);
+}
+
+TEST_F(ctl, errors_tc_netlink)
+{
+	int rc;
+
+	ASSERT_EQ(0, tcx_run("tc qdisc add dev ctl0 clsact"));
+	rc = ctl_exec(self, refuse_netlink, ARGS("show", "dev", "ctl0"));
+	EXPECT_EQ(1, rc) TH_LOG("%s", self->err);
+	EXPECT_STREQ("tcxctl: show dev ctl0: reading ctl0 ingress's tc filters: opening an rtnetlink socket: permission denied (EPERM)\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, refuse_netlink, ARGS("-j", "show", "dev", "ctl0", "egress"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("{\"error\":\"show dev ctl0 egress: reading ctl0 egress's tc filters: opening an rtnetlink socket: permission denied (EPERM)\"}\n",
+		     self->out);
+	EXPECT_STREQ("", self->err);
 }
 
 /* Nothing of an object that was refused may stay attached or loaded. */

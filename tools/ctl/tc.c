@@ -13,8 +13,8 @@
  *
  * A cls_bpf filter is one entry per handle, with its program.  Any other
  * classifier (u32, flower, matchall...) is one entry per priority: the
- * kernel's first message for it, without options, stands for all of its
- * handles (u32 alone dumps hash tables and keys as further messages).
+ * kernel's first message for it, without options, stands for the further
+ * ones (a handle each, and for u32 its hash tables too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -145,25 +145,69 @@ static bool attr_str(const struct nlattr *attr, char *buf, size_t len)
 	return true;
 }
 
-struct qdisc_find {
+/*
+ * The qdisc on each device's ingress queue (clsact, ingress), from one
+ * dump of the namespace's qdiscs made on the first call: the kernel dumps
+ * every device's anyway, and one dump per device would make show over many
+ * devices quadratic.
+ */
+struct ingress_qdisc {
 	int ifindex;
-	char *kind;
-	size_t len;
+	char kind[32];
 };
+
+static struct {
+	bool done;
+	size_t count, cap;
+	struct ingress_qdisc *q;
+	int err;
+} qdiscs;
 
 static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct qdisc_find *f = data;
 	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	struct ingress_qdisc *n, q = { .ifindex = tcm->tcm_ifindex };
 	struct tc_attrs a = {};
 
-	/* Older kernels dump every device's qdiscs, whatever was asked. */
-	if (tcm->tcm_ifindex != f->ifindex || tcm->tcm_parent != TC_H_INGRESS)
+	(void)data;
+	if (nlh->nlmsg_type != RTM_NEWQDISC || tcm->tcm_parent != TC_H_INGRESS)
 		return MNL_CB_OK;
 	if (mnl_attr_parse(nlh, sizeof(*tcm), tc_attr_cb, a.tb) < 0)
 		return MNL_CB_ERROR;
-	attr_str(a.tb[TCA_KIND], f->kind, f->len);
+	if (!attr_str(a.tb[TCA_KIND], q.kind, sizeof(q.kind)))
+		return MNL_CB_OK;
+	if (qdiscs.count == qdiscs.cap) {
+		qdiscs.cap = qdiscs.cap ? 2 * qdiscs.cap : 16;
+		n = realloc(qdiscs.q, qdiscs.cap * sizeof(*n));
+		if (!n) {
+			qdiscs.err = -ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		qdiscs.q = n;
+	}
+	qdiscs.q[qdiscs.count++] = q;
 	return MNL_CB_OK;
+}
+
+static int ingress_qdisc(int ifindex, char *kind, size_t len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t i;
+	int err;
+
+	if (!qdiscs.done) {
+		nlh = tc_request(buf, RTM_GETQDISC, 0, 0);
+		err = tc_nl_dump(nlh, qdisc_cb, NULL);
+		if (err)
+			return qdiscs.err ? qdiscs.err : err;
+		qdiscs.done = true;
+	}
+	kind[0] = '\0';
+	for (i = 0; i < qdiscs.count; i++)
+		if (qdiscs.q[i].ifindex == ifindex)
+			snprintf(kind, len, "%s", qdiscs.q[i].kind);
+	return 0;
 }
 
 struct filter_dump {
@@ -234,7 +278,6 @@ static int filter_cb(const struct nlmsghdr *nlh, void *data)
 int tc_hook_dump(int ifindex, enum tcx_dir dir, struct tc_hook *h)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct qdisc_find f = { .ifindex = ifindex };
 	struct filter_dump d = { .hook = h };
 	struct nlmsghdr *nlh;
 	__u32 parent;
@@ -246,11 +289,8 @@ int tc_hook_dump(int ifindex, enum tcx_dir dir, struct tc_hook *h)
 	if (err)
 		return err;
 
-	f.kind = h->qdisc;
-	f.len = sizeof(h->qdisc);
-	h->failed = "listing its qdiscs";
-	nlh = tc_request(buf, RTM_GETQDISC, ifindex, 0);
-	err = tc_nl_dump(nlh, qdisc_cb, &f);
+	h->failed = "listing the qdiscs";
+	err = ingress_qdisc(ifindex, h->qdisc, sizeof(h->qdisc));
 	if (err)
 		return err;
 	if (strcmp(h->qdisc, "clsact") &&
