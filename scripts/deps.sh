@@ -30,7 +30,7 @@ HEADERS_META=${HEADERS_META:-linux-headers-amd64}
 PACKAGES=(
 	build-essential linux-headers-amd64 kmod
 	qemu-system-x86 busybox-static cpio
-	clang llvm lld libbpf-dev libelf-dev zlib1g-dev libjson-c-dev pkg-config bpftool
+	clang llvm lld libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmnl-dev pkg-config bpftool
 	iproute2 iputils-ping nftables jq dkms linux-source-6.1
 )
 

@@ -19,9 +19,12 @@
 #include <net/if.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/magic.h>
 #include <json-c/json.h>
 
@@ -1282,6 +1285,397 @@ TEST_F(ctl, show)
 	EXPECT_STREQ("", self->out);
 	CTL_OK("-j", "show");
 	EXPECT_STREQ("[{\"tc\":[]}]\n", self->out);
+}
+
+/*
+ * show with clsact filters beside tcx programs: one list per device and
+ * direction in the order the two run (tcx first on native tcx; on 6.1,
+ * clsact first at ingress and tcx first at egress), each entry marked
+ * with its mechanism.  Filter ids are checked against libbpf's
+ * bpf_tc_query(), names against what tc set.
+ */
+struct run_entry {
+	const char *mech;	/* "tcx", "tc" */
+	enum tcx_dir dir;
+	__u32 prog_id;		/* 0: a classifier without a program */
+	__u32 pref, handle;
+	const char *filter;	/* tc: "bpf", "u32" */
+	bool da;
+};
+
+static void tc_prog_id(struct __test_metadata *_metadata, int ifindex,
+		       enum tcx_dir dir, __u32 pref, __u32 handle, __u32 *id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = dir == TCX_DIR_INGRESS ? BPF_TC_INGRESS :
+							     BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = pref);
+
+	ASSERT_EQ(0, bpf_tc_query(&hook, &opts))
+		TH_LOG("no filter pref %u handle %u", pref, handle);
+	*id = opts.prog_id;
+}
+
+/* The entries of IFINDEX in TC are WANT, in this order. */
+static void check_run_json(struct __test_metadata *_metadata,
+			   struct json_object *tc, int ifindex,
+			   const struct run_entry *want, size_t n)
+{
+	char kind[32], name[BPF_OBJ_NAME_LEN], tag[32];
+	struct json_object *p, *v;
+	size_t i, k = 0;
+
+	for (i = 0; i < json_object_array_length(tc); i++) {
+		const struct run_entry *w = &want[k];
+
+		p = json_object_array_get_idx(tc, i);
+		ASSERT_TRUE(json_object_object_get_ex(p, "ifindex", &v));
+		if (json_object_get_int(v) != ifindex)
+			continue;
+		ASSERT_LT(k, n) TH_LOG("entry %zu: more than %zu", i, n);
+		k++;
+		ASSERT_TRUE(json_object_object_get_ex(p, "mechanism", &v));
+		EXPECT_STREQ(w->mech, json_object_get_string(v))
+			TH_LOG("entry %zu", i);
+		snprintf(kind, sizeof(kind), "%s/%s",
+			 strcmp(w->mech, "tc") ? "tcx" : "clsact",
+			 w->dir == TCX_DIR_INGRESS ? "ingress" : "egress");
+		ASSERT_TRUE(json_object_object_get_ex(p, "kind", &v));
+		EXPECT_STREQ(kind, json_object_get_string(v))
+			TH_LOG("entry %zu", i);
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_id", &v));
+		if (w->prog_id) {
+			EXPECT_EQ(w->prog_id, (__u32)json_object_get_int64(v))
+				TH_LOG("entry %zu", i);
+		} else {
+			EXPECT_EQ(NULL, v) TH_LOG("entry %zu", i);
+		}
+		if (strcmp(w->mech, "tc"))
+			continue;
+		ASSERT_TRUE(json_object_object_get_ex(p, "filter", &v));
+		EXPECT_STREQ(w->filter, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "pref", &v));
+		EXPECT_EQ(w->pref, (__u32)json_object_get_int64(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "handle", &v));
+		EXPECT_EQ(w->handle, (__u32)json_object_get_int64(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "id", &v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "name", &v));
+		if (!w->prog_id) {
+			EXPECT_EQ(NULL, v);
+			continue;
+		}
+		EXPECT_STREQ("ctl_progs.bpf.o:[classifier]",
+			     json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "id", &v));
+		EXPECT_EQ(w->prog_id, (__u32)json_object_get_int64(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "direct_action", &v));
+		EXPECT_EQ(w->da, json_object_get_boolean(v));
+		prog_meta(_metadata, w->prog_id, name, tag);
+		ASSERT_TRUE(json_object_object_get_ex(p, "prog_name", &v));
+		EXPECT_STREQ(name, json_object_get_string(v));
+		ASSERT_TRUE(json_object_object_get_ex(p, "tag", &v));
+		EXPECT_STREQ(tag, json_object_get_string(v));
+	}
+	EXPECT_EQ(n, k);
+}
+
+static struct json_object *show_tc_array(struct __test_metadata *_metadata,
+					 ctl_t *self, struct json_object **root)
+{
+	struct json_object *tc;
+
+	*root = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, *root) TH_LOG("not JSON: %s", self->out);
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(*root, 0),
+					      "tc", &tc));
+	return tc;
+}
+
+/* The rows of WANT appear in OUT in this order. */
+static void check_run_text(struct __test_metadata *_metadata,
+			   const char *out, const struct run_entry *want,
+			   size_t n, const __u32 *tcx_pos)
+{
+	char row[256], name[BPF_OBJ_NAME_LEN], tag[32];
+	const char *at = out, *found;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct run_entry *w = &want[i];
+
+		if (!strcmp(w->mech, "tcx")) {
+			snprintf(row, sizeof(row), "\n  %-4u %-8u ",
+				 tcx_pos[i], w->prog_id);
+		} else if (w->prog_id) {
+			prog_meta(_metadata, w->prog_id, name, tag);
+			snprintf(row, sizeof(row),
+				 "\n  tc   %-8u %-16s %-17s pref %u handle 0x%x bpf%s\n",
+				 w->prog_id, name, tag, w->pref, w->handle,
+				 w->da ? " direct-action" : "");
+		} else {
+			snprintf(row, sizeof(row),
+				 "\n  tc   %-8s %-16s %-17s pref %u %s\n",
+				 "-", "-", "-", w->pref, w->filter);
+		}
+		found = strstr(at, row);
+		ASSERT_NE(NULL, found)
+			TH_LOG("row %zu '%s' not after the last in:\n%s", i,
+			       row + 1, out);
+		at = found + 1;
+	}
+}
+
+/*
+ * clsact on ctl0 with filters at several prefs (and a u32 classifier) in
+ * both directions, and on ctl1 one egress filter: IN and EG get ctl0's in
+ * their run order, with program ids from bpf_tc_query(); CTL1 ctl1's id.
+ */
+static void clsact_setup(struct __test_metadata *_metadata, ctl_t *self,
+			 struct run_entry *in, struct run_entry *eg,
+			 __u32 *ctl1)
+{
+	int i;
+
+	/* Filters first, so that ids alone cannot give the order away. */
+	ASSERT_EQ(0, tcx_run("tc qdisc add dev ctl0 clsact"));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl0 ingress pref 20 handle 2 bpf da obj %s sec classifier",
+			     self->obj));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl0 ingress pref 10 handle 1 bpf da obj %s sec classifier",
+			     self->obj));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl0 ingress pref 10 handle 3 bpf obj %s sec classifier",
+			     self->obj));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl0 ingress pref 30 u32 match u32 0 0"));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl0 egress pref 5 handle 1 bpf da obj %s sec classifier",
+			     self->obj));
+	ASSERT_EQ(0, tcx_run("tc qdisc add dev ctl1 clsact"));
+	ASSERT_EQ(0, tcx_run("tc filter add dev ctl1 egress pref 1 handle 1 bpf da obj %s sec classifier",
+			     self->obj));
+
+	/* Within a pref, cls_bpf runs the newest handle first. */
+	in[0] = (struct run_entry){ "tc", TCX_DIR_INGRESS, 0, 10, 3, "bpf", false };
+	in[1] = (struct run_entry){ "tc", TCX_DIR_INGRESS, 0, 10, 1, "bpf", true };
+	in[2] = (struct run_entry){ "tc", TCX_DIR_INGRESS, 0, 20, 2, "bpf", true };
+	in[3] = (struct run_entry){ "tc", TCX_DIR_INGRESS, 0, 30, 0, "u32", false };
+	for (i = 0; i < 3; i++)
+		tc_prog_id(_metadata, self->if0, TCX_DIR_INGRESS, in[i].pref,
+			   in[i].handle, &in[i].prog_id);
+	*eg = (struct run_entry){ "tc", TCX_DIR_EGRESS, 0, 5, 1, "bpf", true };
+	tc_prog_id(_metadata, self->if0, TCX_DIR_EGRESS, 5, 1, &eg->prog_id);
+	tc_prog_id(_metadata, self->if1, TCX_DIR_EGRESS, 1, 1, ctl1);
+}
+
+TEST_F(ctl, show_clsact)
+{
+	struct json_object *root, *tc;
+	struct run_entry in_tc[4], in_tcx[2], eg_tc, eg_tcx, want[8];
+	__u32 pos[8] = {}, ctl1_id, link;
+	bool native = tcx_test_native();
+	char line[256];
+	size_t n = 0, i;
+
+	clsact_setup(_metadata, self, in_tc, &eg_tc, &ctl1_id);
+
+	in_tcx[0] = (struct run_entry){ .mech = "tcx", .dir = TCX_DIR_INGRESS };
+	in_tcx[0].prog_id = CTL_OK("attach", "ctl0", "ingress", "obj",
+				   self->obj, "sec", "tcx/ingress");
+	in_tcx[1] = (struct run_entry){ .mech = "tcx", .dir = TCX_DIR_INGRESS };
+	in_tcx[1].prog_id = load_dummy(_metadata);
+	link = CTL_OK("attach", "ctl0", "ingress", "id",
+		      num(in_tcx[1].prog_id), "last", "link");
+	remember_link(self, link);
+	eg_tcx = (struct run_entry){ .mech = "tcx", .dir = TCX_DIR_EGRESS };
+	eg_tcx.prog_id = CTL_OK("attach", "ctl0", "egress", "obj", self->obj,
+				"sec", "tcx/egress");
+
+	/* Native tcx runs before clsact; tcx-dkms's ingress hook after it. */
+	if (!native)
+		for (i = 0; i < 4; i++)
+			want[n++] = in_tc[i];
+	pos[n] = 0;
+	want[n++] = in_tcx[0];
+	pos[n] = 1;
+	want[n++] = in_tcx[1];
+	if (native)
+		for (i = 0; i < 4; i++)
+			want[n++] = in_tc[i];
+	pos[n] = 0;
+	want[n++] = eg_tcx;
+	want[n++] = eg_tc;
+
+	CTL_OK("-j", "show", "dev", "ctl0");
+	tc = show_tc_array(_metadata, self, &root);
+	EXPECT_EQ(n, json_object_array_length(tc)) TH_LOG("%s", self->out);
+	check_run_json(_metadata, tc, self->if0, want, n);
+	json_object_put(root);
+
+	/* Every device: ctl1 has a filter and no tcx program. */
+	CTL_OK("-j", "show");
+	tc = show_tc_array(_metadata, self, &root);
+	EXPECT_EQ(n + 1, json_object_array_length(tc)) TH_LOG("%s", self->out);
+	check_run_json(_metadata, tc, self->if0, want, n);
+	check_run_json(_metadata, tc, self->if1,
+		       &(struct run_entry){ "tc", TCX_DIR_EGRESS, ctl1_id, 1, 1,
+					    "bpf", true }, 1);
+	json_object_put(root);
+
+	CTL_OK("-j", "show", "dev", "ctl0", "egress");
+	tc = show_tc_array(_metadata, self, &root);
+	EXPECT_EQ(2U, json_object_array_length(tc)) TH_LOG("%s", self->out);
+	check_run_json(_metadata, tc, self->if0, want + n - 2, 2);
+	json_object_put(root);
+
+	CTL_OK("show", "dev", "ctl0");
+	EXPECT_NE(NULL, strstr(self->out, native ?
+			       "; clsact, 4 filters, run after tcx\n" :
+			       "; clsact, 4 filters, run before tcx\n"))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "; clsact, 1 filter, run after tcx\n"))
+		TH_LOG("%s", self->out);
+	check_run_text(_metadata, self->out, want, n, pos);
+
+	CTL_OK("show", "dev", "ctl1");
+	snprintf(line, sizeof(line),
+		 "ctl1 (ifindex %d) egress: revision ", self->if1);
+	EXPECT_NE(NULL, strstr(self->out, line)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out,
+			       "; clsact, 1 filter, run after tcx\n  no tcx programs\n"))
+		TH_LOG("%s", self->out);
+	check_run_text(_metadata, self->out,
+		       &(struct run_entry){ "tc", TCX_DIR_EGRESS, ctl1_id, 1, 1,
+					    "bpf", true }, 1, pos);
+
+	/* Without clsact, nothing of tc: the show test's output, unchanged. */
+	ASSERT_EQ(0, tcx_run("tc qdisc del dev ctl0 clsact"));
+	CTL_OK("-j", "show", "dev", "ctl0");
+	tc = show_tc_array(_metadata, self, &root);
+	EXPECT_EQ(3U, json_object_array_length(tc)) TH_LOG("%s", self->out);
+	json_object_put(root);
+	CTL_OK("show", "dev", "ctl0");
+	EXPECT_EQ(NULL, strstr(self->out, "clsact")) TH_LOG("%s", self->out);
+	EXPECT_EQ(NULL, strstr(self->out, "\n  tc ")) TH_LOG("%s", self->out);
+}
+
+/*
+ * The filters' entries against bpftool -j net show on native tcx: every
+ * clsact entry bpftool writes is ours too (same kind and id), with every
+ * field of bpftool's equal.  bpftool lists a device's tcx programs before
+ * its filters whatever runs first, so entries are matched, not ordered.
+ */
+TEST_F(ctl, show_clsact_bpftool)
+{
+	struct run_entry in_tc[4], eg_tc;
+	struct json_object *ours, *theirs, *a, *b, *v, *o;
+	char bpftool[PATH_MAX], *saved;
+	const char *env = getenv("TCX_BPFTOOL");
+	size_t i, k, n = 0;
+	__u32 ctl1_id;
+
+	if (!tcx_test_native())
+		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
+	if (env && *env)
+		snprintf(bpftool, sizeof(bpftool), "%s", env);
+	else if (sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool"))
+		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
+
+	clsact_setup(_metadata, self, in_tc, &eg_tc, &ctl1_id);
+	CTL_OK("attach", "ctl0", "ingress", "obj", self->obj, "sec",
+	       "tcx/ingress");
+
+	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
+			      ARGS("-j", "net", "show", "dev", "ctl0")))
+		TH_LOG("%s: %s", bpftool, self->err);
+	saved = strdup(self->out);
+	ASSERT_NE(NULL, saved);
+	theirs = json_tokener_parse(saved);
+	free(saved);
+	ASSERT_NE(NULL, theirs) TH_LOG("bpftool: not JSON: %s", self->out);
+	CTL_OK("-j", "show", "dev", "ctl0");
+	ours = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, ours) TH_LOG("not JSON: %s", self->out);
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(theirs, 0),
+					      "tc", &a));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(ours, 0),
+					      "tc", &b));
+
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *t = json_object_array_get_idx(a, i);
+		const char *kind, *id;
+
+		ASSERT_TRUE(json_object_object_get_ex(t, "kind", &v));
+		kind = json_object_get_string(v);
+		if (!starts_with(kind, "clsact/"))
+			continue;
+		n++;
+		ASSERT_TRUE(json_object_object_get_ex(t, "id", &v))
+			TH_LOG("bpftool: %s", json_object_to_json_string(t));
+		id = json_object_get_string(v);
+		for (k = 0, o = NULL; k < json_object_array_length(b); k++) {
+			struct json_object *c = json_object_array_get_idx(b, k);
+
+			if (json_object_object_get_ex(c, "kind", &v) &&
+			    !strcmp(kind, json_object_get_string(v)) &&
+			    json_object_object_get_ex(c, "id", &v) && v &&
+			    !strcmp(id, json_object_get_string(v)))
+				o = c;
+		}
+		ASSERT_NE(NULL, o) TH_LOG("not ours: %s",
+					  json_object_to_json_string(t));
+		json_object_object_foreach(t, key, val) {
+			ASSERT_TRUE(json_object_object_get_ex(o, key, &v))
+				TH_LOG("%s %s: no %s", kind, id, key);
+			EXPECT_TRUE(json_object_equal(val, v))
+				TH_LOG("%s %s, %s: bpftool %s, tcxctl %s", kind,
+				       id, key, json_object_to_json_string(val),
+				       json_object_to_json_string(v));
+		}
+	}
+	/* Three cls_bpf filters at ingress, one at egress; u32 is not bpf. */
+	EXPECT_EQ(4U, n) TH_LOG("bpftool: %s", json_object_to_json_string(theirs));
+	json_object_put(theirs);
+	json_object_put(ours);
+}
+
+/*
+ * tcxctl under a seccomp filter that refuses netlink sockets with EPERM,
+ * as a sandbox may: everything else works, so only the tc filters fail.
+ */
+static void refuse_netlink(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		_exit(126);
+}
+
+TEST_F(ctl, errors_tc_netlink)
+{
+	int rc;
+
+	ASSERT_EQ(0, tcx_run("tc qdisc add dev ctl0 clsact"));
+	rc = ctl_exec(self, refuse_netlink, ARGS("show", "dev", "ctl0"));
+	EXPECT_EQ(1, rc) TH_LOG("%s", self->err);
+	EXPECT_STREQ("tcxctl: show dev ctl0: reading ctl0 ingress's tc filters: opening an rtnetlink socket: permission denied (EPERM)\n",
+		     self->err);
+	EXPECT_STREQ("", self->out);
+	rc = ctl_exec(self, refuse_netlink, ARGS("-j", "show", "dev", "ctl0", "egress"));
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("{\"error\":\"show dev ctl0 egress: reading ctl0 egress's tc filters: opening an rtnetlink socket: permission denied (EPERM)\"}\n",
+		     self->out);
+	EXPECT_STREQ("", self->err);
 }
 
 /* Nothing of an object that was refused may stay attached or loaded. */

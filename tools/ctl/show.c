@@ -7,6 +7,13 @@
  * The hook gives program and link ids in run order; names and tags come
  * from the programs, owners and pins from the links.  A program or link
  * that goes away between the query and the lookup is shown without them.
+ *
+ * Where a clsact (or ingress) qdisc has filters on the same device and
+ * direction, show lists them with the tcx programs, in the order the two
+ * run (tc.c reads them): on 6.6 and later tcx runs first, from the
+ * kernel's own hook; on 6.1 tcx-dkms's netfilter hooks run after clsact
+ * at ingress and before it at egress.  It is the order of the walk only:
+ * a final verdict (drop, redirect, or a tcx pass on 6.6+) ends it early.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -134,6 +141,75 @@ static struct json_object *json_stats(const struct tcx_hook_stats *s)
 	return o;
 }
 
+/* Whether DIR's tcx programs run before its tc filters (see the top). */
+static bool tcx_runs_first(enum tcx_dir dir)
+{
+	return tcx_backend() == TCX_BACKEND_NATIVE || dir == TCX_DIR_EGRESS;
+}
+
+/* bpftool's kind for a filter: clsact/ingress, clsact/egress, ingress. */
+static const char *tc_kind(const struct tc_hook *tc, enum tcx_dir dir)
+{
+	if (strcmp(tc->qdisc, "clsact"))
+		return tc->qdisc;
+	return dir == TCX_DIR_INGRESS ? "clsact/ingress" : "clsact/egress";
+}
+
+/*
+ * A filter as bpftool net show -j writes a cls_bpf one (devname, ifindex,
+ * kind, name, id: name is the filter's, "obj.o:[sec]" as tc sets it, and
+ * id the program's), then ours, prog_id first, as a tcx entry has it.
+ * Other classifiers have no program: null there.
+ */
+static void json_tc(struct json_object *arr, const struct dev *dev,
+		    enum tcx_dir dir, const struct tc_hook *tc)
+{
+	const struct tc_entry *e;
+	struct prog_meta pm;
+	__u32 i;
+
+	for (i = 0; i < tc->count; i++) {
+		struct json_object *p = json_object_new_object();
+
+		e = &tc->entries[i];
+		json_object_object_add(p, "devname",
+				       json_object_new_string(dev->name));
+		json_object_object_add(p, "ifindex",
+				       json_object_new_int(dev->ifindex));
+		json_object_object_add(p, "kind",
+				       json_object_new_string(tc_kind(tc, dir)));
+		json_object_object_add(p, "name", e->has_name ?
+				       json_object_new_string(e->name) : NULL);
+		json_object_object_add(p, "id", e->is_bpf ?
+				       json_object_new_int64(e->prog_id) : NULL);
+		json_object_object_add(p, "prog_id", e->is_bpf ?
+				       json_object_new_int64(e->prog_id) : NULL);
+		json_object_object_add(p, "mechanism",
+				       json_object_new_string("tc"));
+		json_object_object_add(p, "filter",
+				       json_object_new_string(e->kind));
+		json_object_object_add(p, "pref", json_object_new_int64(e->prio));
+		json_object_object_add(p, "handle",
+				       json_object_new_int64(e->handle));
+		json_object_object_add(p, "protocol",
+				       json_object_new_int(e->protocol));
+		if (e->is_bpf) {
+			get_prog_meta(e->prog_id, &pm);
+			json_object_object_add(p, "direct_action",
+					       json_object_new_boolean(e->direct_action));
+			json_object_object_add(p, "prog_name",
+					       json_object_new_string(pm.name));
+			json_object_object_add(p, "tag",
+					       json_object_new_string(pm.tag));
+		} else {
+			json_object_object_add(p, "direct_action", NULL);
+			json_object_object_add(p, "prog_name", NULL);
+			json_object_object_add(p, "tag", NULL);
+		}
+		json_object_array_add(arr, p);
+	}
+}
+
 /*
  * One entry of "tc" per program, in run order, as bpftool net show -j
  * writes a tcx program: its fields first and alike (link_id 0 without a
@@ -164,6 +240,8 @@ static void json_hook(struct json_object *tc, const struct dev *dev,
 		json_object_object_add(p, "link_id",
 				       json_object_new_int64(st->link_ids[i]));
 		json_object_object_add(p, "link_flags", json_object_new_array());
+		json_object_object_add(p, "mechanism",
+				       json_object_new_string("tcx"));
 		json_object_object_add(p, "position", json_object_new_int(i));
 		json_object_object_add(p, "tag", json_object_new_string(pm.tag));
 		json_object_object_add(p, "revision",
@@ -187,8 +265,36 @@ static void json_hook(struct json_object *tc, const struct dev *dev,
 	}
 }
 
+/* "tc" where tcx rows have their position; tc's own words at the end. */
+static void text_tc(const struct tc_hook *tc)
+{
+	const struct tc_entry *e;
+	struct prog_meta pm;
+	char id[16];
+	__u32 i;
+
+	for (i = 0; i < tc->count; i++) {
+		e = &tc->entries[i];
+		strcpy(id, "-");
+		strcpy(pm.name, "-");
+		strcpy(pm.tag, "-");
+		if (e->is_bpf) {
+			snprintf(id, sizeof(id), "%u", e->prog_id);
+			get_prog_meta(e->prog_id, &pm);
+		}
+		printf("  %-4s %-8s %-16s %-17s pref %u", "tc", id,
+		       pm.name[0] ? pm.name : "-", pm.tag, e->prio);
+		if (e->is_bpf)
+			printf(" handle 0x%x bpf%s\n", e->handle,
+			       e->direct_action ? " direct-action" : "");
+		else
+			printf(" %s\n", e->kind);
+	}
+}
+
 static void text_hook(const struct dev *dev, enum tcx_dir dir,
-		      const struct hook_state *st, bool *first)
+		      const struct hook_state *st, const struct tc_hook *tc,
+		      bool *first)
 {
 	const struct tcx_hook_stats *s = &st->stats;
 	struct prog_meta pm;
@@ -203,11 +309,17 @@ static void text_hook(const struct dev *dev, enum tcx_dir dir,
 	       dir_name(dir), (unsigned long long)st->revision,
 	       st->unavailable & TCX_QUERY_NO_HOOK_FLAGS ? "live n/a" :
 	       st->hook_flags & TCX_HOOK_F_LIVE ? "live" : "not live");
-	if (!st->count) {
+	if (tc->qdisc[0])
+		printf("; %s, %u filter%s, run %s tcx", tc->qdisc, tc->count,
+		       tc->count == 1 ? "" : "s",
+		       tcx_runs_first(dir) ? "after" : "before");
+	if (!st->count && !tc->count) {
 		printf(", no programs\n");
 		return;
 	}
-	if (st->unavailable & TCX_QUERY_NO_STATS)
+	if (!st->count)
+		printf("\n  no tcx programs\n");
+	else if (st->unavailable & TCX_QUERY_NO_STATS)
 		printf("\n  counters n/a (native tcx keeps none)\n");
 	else
 		printf("\n  packets %llu  passed %llu  dropped %llu  redirected %llu  redirect_failed %llu\n",
@@ -218,6 +330,8 @@ static void text_hook(const struct dev *dev, enum tcx_dir dir,
 		       (unsigned long long)s->redirect_failed);
 	printf("  %-4s %-8s %-16s %-17s %-8s %-22s %-16s %s\n", "pos", "prog_id",
 	       "name", "tag", "link_id", "owner", "owner_tag", "pinned");
+	if (!tcx_runs_first(dir))
+		text_tc(tc);
 	for (i = 0; i < st->count; i++) {
 		get_prog_meta(st->prog_ids[i], &pm);
 		get_link_meta(st->link_ids[i], &lm);
@@ -230,18 +344,21 @@ static void text_hook(const struct dev *dev, enum tcx_dir dir,
 		       !lm.found ? "-" : lm.pin_path[0] ? lm.pin_path :
 		       lm.info.flags & TCX_LINK_F_PINNED ? "yes" : "no");
 	}
+	if (tcx_runs_first(dir))
+		text_tc(tc);
 }
 
 /*
  * Both directions of DEV, or only DIR.  Without an explicit device, hooks
- * without programs are left out, and a device that went away since the
- * walk began is skipped.
+ * without programs or filters are left out, and a device that went away
+ * since the walk began is skipped.
  */
 static void show_dev(const struct dev *dev, const enum tcx_dir *only,
 		     bool explicit, struct json_object *arr, bool *first)
 {
 	static const enum tcx_dir dirs[] = { TCX_DIR_INGRESS, TCX_DIR_EGRESS };
 	struct hook_state st;
+	struct tc_hook tc;
 	size_t i;
 	int err;
 
@@ -256,12 +373,31 @@ static void show_dev(const struct dev *dev, const enum tcx_dir *only,
 		if (err)
 			fail("querying %s %s failed: %s", dev->name,
 			     dir_name(dirs[i]), errdesc(err));
-		if (!st.count && !explicit)
+		err = tc_hook_dump(dev->ifindex, dirs[i], &tc);
+		if (err == -ENODEV && !explicit)
+			return;
+		if (err == -ENODEV)
+			fail("no such device %s (ENODEV)", dev->name);
+		if (err == -EPERM || err == -EACCES)
+			fail("reading %s %s's tc filters: %s: permission denied (%s)",
+			     dev->name, dir_name(dirs[i]), tc.failed,
+			     strerrorname_np(-err));
+		if (err)
+			fail("reading %s %s's tc filters: %s failed: %s",
+			     dev->name, dir_name(dirs[i]), tc.failed,
+			     errdesc(err));
+		if (!st.count && !tc.count && !explicit)
 			continue;
-		if (arr)
+		if (!arr) {
+			text_hook(dev, dirs[i], &st, &tc, first);
+		} else if (tcx_runs_first(dirs[i])) {
 			json_hook(arr, dev, dirs[i], &st);
-		else
-			text_hook(dev, dirs[i], &st, first);
+			json_tc(arr, dev, dirs[i], &tc);
+		} else {
+			json_tc(arr, dev, dirs[i], &tc);
+			json_hook(arr, dev, dirs[i], &st);
+		}
+		tc_hook_free(&tc);
 	}
 }
 

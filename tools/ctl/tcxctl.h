@@ -6,6 +6,7 @@
  *   prog.c	PROG and REL: load an object, or find a program or link
  *   hook.c	attach and detach, and what their errors mean
  *   show.c	show (hooks) and link show, as text or JSON
+ *   tc.c	the classic tc filters on the same hooks, over rtnetlink
  *   link.c	link update, detach, pin, unpin; pin paths
  *
  * Errors go through fail(): one line on stderr, exit status 1.  Whatever
@@ -145,6 +146,36 @@ struct hook_state {
 int hook_query(int ifindex, enum tcx_dir dir, struct hook_state *st);
 /* The slot of program ID on the hook, or -1. */
 int hook_find(const struct hook_state *st, __u32 prog_id);
+
+/*
+ * A classic tc filter of chain 0 on a clsact (or ingress) qdisc: a cls_bpf
+ * filter (one per handle), or another classifier (one per priority).
+ */
+struct tc_entry {
+	__u32 prio;
+	__u32 handle;		/* 0 for a classifier other than bpf */
+	__u16 protocol;		/* ETH_P_*, host order */
+	char kind[32];		/* "bpf", "u32", "flower"... */
+	bool is_bpf;
+	bool has_name;
+	bool direct_action;
+	__u32 prog_id;
+	char name[256];		/* TCA_BPF_NAME: "obj.o:[sec]" as tc sets it */
+};
+
+struct tc_hook {
+	char qdisc[32];		/* "clsact", "ingress"; "" when none runs here */
+	__u32 count, cap;
+	struct tc_entry *entries;	/* in run order */
+	const char *failed;	/* what failed, for tc_hook_dump()'s errors */
+};
+
+/*
+ * The filters of DEV's DIR, in run order, from rtnetlink; 0 or -errno.
+ * A device without clsact (or ingress, for ingress) has none.
+ */
+int tc_hook_dump(int ifindex, enum tcx_dir dir, struct tc_hook *h);
+void tc_hook_free(struct tc_hook *h);
 
 /* Link id -> fd, failing with a message when there is no such link. */
 int link_fd_by_id(__u32 id);
