@@ -87,20 +87,13 @@ static __always_inline int tcx_action_code(struct sk_buff *skb, int code)
 	}
 }
 
-/*
- * At ingress the data starts at the network header; programs expect it at
- * the link-layer header, as under cls_bpf.  @prog is the array's first
- * program, which the caller has already checked for.
- */
+/* @prog is the array's first program, which the caller has checked for. */
 static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
-				   struct bpf_prog *prog, struct sk_buff *skb,
-				   bool needs_mac)
+				   struct bpf_prog *prog, struct sk_buff *skb)
 {
 	struct bpf_prog * const *slot = &entry->progs[0];
 	int ret;
 
-	if (needs_mac)
-		__skb_push(skb, skb->mac_len);
 	do {
 		bpf_compute_data_pointers(skb);
 		ret = bpf_prog_run(prog, skb);
@@ -108,8 +101,6 @@ static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 			break;
 		prog = READ_ONCE(*++slot);
 	} while (prog);
-	if (needs_mac)
-		__skb_pull(skb, skb->mac_len);
 	return tcx_action_code(skb, ret);
 }
 
@@ -151,17 +142,23 @@ static unsigned int tcx_hook_ingress(void *priv, struct sk_buff *skb,
 
 	qdisc_skb_cb(skb)->pkt_len = skb->len;
 	tcx_prepare(skb, true);
-	switch (tcx_run(entry, prog, skb, true)) {
+	/*
+	 * The data starts at the network header here; programs expect it at
+	 * the link-layer header, as under cls_bpf, and a redirect wants it
+	 * there too.  Only a packet that goes on needs it back.
+	 */
+	__skb_push(skb, skb->mac_len);
+	switch (tcx_run(entry, prog, skb)) {
 	case TCX_DROP:
 		kfree_skb_reason(skb, SKB_DROP_REASON_TC_INGRESS);
 		tcx_count(hook, TCX_STAT_DROPPED);
 		return NF_STOLEN;
 	case TCX_REDIRECT:
-		__skb_push(skb, skb->mac_len);
 		tcx_count(hook, tcx_redirect(skb) ? TCX_STAT_REDIRECT_FAILED :
 						    TCX_STAT_REDIRECTED);
 		return NF_STOLEN;
 	default:
+		__skb_pull(skb, skb->mac_len);
 		tcx_count(hook, TCX_STAT_PASSED);
 		return NF_ACCEPT;
 	}
@@ -188,7 +185,7 @@ static unsigned int tcx_hook_egress(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	tcx_prepare(skb, false);
-	switch (tcx_run(entry, prog, skb, false)) {
+	switch (tcx_run(entry, prog, skb)) {
 	case TCX_DROP:
 		tcx_count(hook, TCX_STAT_DROPPED);
 		return NF_DROP;
