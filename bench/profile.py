@@ -49,14 +49,20 @@ FREE = {"kfree_skb", "kfree_skb_reason", "__kfree_skb", "kfree_skbmem",
         "dst_release", "skb_orphan", "skb_dst_drop", "kfree_skb_list_reason",
         "__kfree_skb_reason", "skb_unref", "__build_skb_around"}
 
-# Everything else on the path of the call is its core; these are not.
-OTHER = {"__local_bh_enable_ip", "local_bh_enable", "__rcu_read_lock",
+# Out-of-line rcu_read_lock() and friends (PREEMPT_DYNAMIC kernels): they
+# count where their caller counts, as the thunks do.
+HELPERS = {"__local_bh_enable_ip", "local_bh_enable", "__rcu_read_lock",
          "__rcu_read_unlock", "preempt_count_add", "preempt_count_sub",
          "migrate_disable", "migrate_enable", "rcu_read_unlock_strict"}
 
 
 def is_thunk(name):
     return name.startswith(THUNK_PREFIXES)
+
+
+def is_helper(name):
+    """Counted where its caller counts."""
+    return is_thunk(name) or name in HELPERS
 
 
 def category(name, mod, native):
@@ -71,7 +77,7 @@ def category(name, mod, native):
         return "netfilter"
     if name in FREE:
         return "free"
-    if name in OTHER:
+    if name.startswith(("pktgen", "kthread")) or mod == "pktgen":
         return "other"
     return "core"
 
@@ -194,60 +200,74 @@ def read_pcs(path):
 
 def analyze(kallsyms, pcs_path, outdir):
     syms = Symbols(kallsyms)
-    native = "tcx_link_attach" in syms.byname and \
-        syms.byname.get("tcx_link_attach", (0, ""))[1] == ""
+    native = syms.byname.get("tcx_link_attach", (0, "tcx"))[1] == ""
     inside, outside = read_pcs(pcs_path)
+    named = [syms.lookup(pc) for pc in inside + outside]
     funcs = {}      # (phase, name) -> row
     order = []
     cats = {c: 0 for c, _ in CATEGORIES}
-    thunks_for = {}  # category -> thunk instructions
+    helpers = {c: 0 for c, _ in CATEGORIES}
     prev = None
-    owner = None
-    for phase, pcs in (("in", inside), ("out", outside)):
-        for pc in pcs:
-            name, mod = syms.lookup(pc)
-            if is_thunk(name):
-                cat = category(owner[0], owner[1], native) if owner else "other"
-                thunks_for[cat] = thunks_for.get(cat, 0) + 1
+    cat = "other"
+    caller = None
+    for i, pc in enumerate(inside + outside):
+        phase = "in" if i < len(inside) else "out"
+        name, mod = named[i]
+        if name != prev:
+            if not is_helper(name):
+                caller = None
+            elif caller is None:
+                caller = "%x" % (inside + outside)[i - 1] if i else None
+            if is_helper(name):
+                # A thunk or a small helper counts where its caller, the
+                # function before it, counts; the indirect call into a
+                # program is the hook's.
+                if name.startswith("__x86_indirect_") and \
+                        next_real_category(named, i, native) == "prog":
+                    cat = "hook"
             else:
-                owner = (name, mod)
                 cat = category(name, mod, native)
-            key = (phase, name)
-            row = funcs.get(key)
-            if row is None:
-                row = funcs[key] = {"name": name, "mod": mod, "phase": phase,
-                                    "cat": cat if phase == "in" else "loop",
-                                    "self": 0, "entries": 0, "thunk_for": {}}
-                order.append(key)
-            row["self"] += 1
-            if is_thunk(name) and phase == "in":
-                row["thunk_for"][cat] = row["thunk_for"].get(cat, 0) + 1
-            if prev != name:
-                row["entries"] += 1
-            prev = name
-            if phase == "in":
-                cats[cat] += 1
+        key = (phase, name)
+        row = funcs.get(key)
+        if row is None:
+            row = funcs[key] = {"name": name, "mod": mod, "phase": phase,
+                                "self": 0, "entries": 0, "cats": {},
+                                "pcs": {}, "from": {}}
+            order.append(key)
+        row["self"] += 1
+        if name != prev:
+            row["entries"] += 1
+        prev = name
+        if phase == "in":
+            row["cats"][cat] = row["cats"].get(cat, 0) + 1
+            row["pcs"]["%x" % pc] = row["pcs"].get("%x" % pc, 0) + 1
+            cats[cat] += 1
+            if is_helper(name):
+                helpers[cat] += 1
+                # Where a helper counted in the core was called from.
+                if cat == "core" and caller:
+                    row["from"][caller] = row["from"].get(caller, 0) + 1
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "functions.txt"), "w") as f:
         f.write("# phase: in = inside the call, out = pktgen until the next "
-                "packet's call\n")
-        f.write("# %-5s %-40s %-8s %-10s %6s %7s\n"
-                % ("phase", "function", "module", "category", "self", "entries"))
+                "packet's call; category: where the instructions count\n")
+        f.write("# %-5s %-40s %-8s %6s %7s  %s\n"
+                % ("phase", "function", "module", "self", "entries",
+                   "category"))
         for key in order:
             r = funcs[key]
-            cat = r["cat"]
-            if r["thunk_for"]:
-                cat = "+".join("%s:%d" % kv for kv in sorted(r["thunk_for"].items()))
-            f.write("  %-5s %-40s %-8s %-10s %6d %7d\n"
-                    % (r["phase"], r["name"], r["mod"] or "-", cat,
-                       r["self"], r["entries"]))
+            c = "+".join("%s:%d" % kv for kv in sorted(r["cats"].items())) \
+                if len(r["cats"]) > 1 else next(iter(r["cats"]), "pktgen")
+            f.write("  %-5s %-40s %-8s %6d %7d  %s\n"
+                    % (r["phase"], r["name"], r["mod"] or "-", r["self"],
+                       r["entries"], c))
     summary = {
         "native": native,
         "inside": len(inside),
         "outside": len(outside),
         "categories": cats,
-        "thunks": thunks_for,
+        "helpers": helpers,
         "functions": [funcs[k] for k in order],
     }
     with open(os.path.join(outdir, "summary.json"), "w") as f:
@@ -255,14 +275,38 @@ def analyze(kallsyms, pcs_path, outdir):
     return summary
 
 
-def self_count(summary, name):
-    """NAME's own instructions, also under a GCC clone's name (.constprop.0)."""
-    return sum(r["self"] for r in summary["functions"]
-               if r["phase"] == "in" and
-               (r["name"] == name or r["name"].startswith(name + ".")))
+def next_real_category(named, i, native):
+    for name, mod in named[i:]:
+        if not is_helper(name):
+            return category(name, mod, native)
+    return None
+
+
+def core_rows(summary, name):
+    """NAME's rows inside the call, also under a GCC clone's name."""
+    return [r for r in summary["functions"]
+            if r["phase"] == "in" and
+            (r["name"] == name or r["name"].startswith(name + "."))]
 
 
 CORE_FN = {"ingress": "__netif_receive_skb_core", "egress": "__dev_queue_xmit"}
+
+
+def inlined_hook(drop, nohook, direction):
+    """Instructions the core function executes in the drop trace at
+    addresses that the no-hook trace (same boot, same text) never reaches:
+    the hook code inlined into it and its handling of the verdict."""
+    fn = CORE_FN[direction]
+    seen = set()
+    for r in core_rows(nohook, fn):
+        seen.update(r["pcs"])
+    new = set(pc for r in core_rows(drop, fn) for pc in r["pcs"]) - seen
+    own = sum(n for r in core_rows(drop, fn)
+              for pc, n in r["pcs"].items() if pc in new)
+    # With the helpers (rcu_read_lock()...) that code calls.
+    called = sum(n for r in drop["functions"] if r["phase"] == "in"
+                 for pc, n in r["from"].items() if pc in new)
+    return own + called
 
 
 def report(out):
@@ -284,65 +328,72 @@ def report(out):
     if not cols:
         sys.exit("profile: no traces of bench_drop in %s" % out)
 
-    w("Instructions of one packet, bench_drop (N = 1), counted exactly by "
-      "single-stepping the guest (bench/profile).")
-    w("Inside the call: from the entry of netif_receive_skb (ingress) or "
-      "__dev_queue_xmit (egress) to its return; retpoline and return thunks "
-      "count where their caller counts.")
-    w("")
-    w("| | " + " | ".join(c.replace("-", " ") for c in cols) + " |")
+    def row(label, cells):
+        w("| %s | %s |" % (label, " | ".join(cells)))
+
+    def share(n, s):
+        return "%d (%.0f%%)" % (n, 100.0 * n / s["inside"])
+
+    drop = {c: runs[c + "-drop"] for c in cols}
+    # The hook code inlined into the core function, found by address.
+    inl = {}
+    for c in cols:
+        if c + "-nohook" in runs:
+            inl[c] = inlined_hook(drop[c], runs[c + "-nohook"], c.split("-")[1])
+
+    w("| instructions | " + " | ".join(
+        "%s %s" % tuple(c.split("-")) for c in cols) + " |")
     w("|---|" + "---:|" * len(cols))
     for cat, label in CATEGORIES:
         cells = []
         for c in cols:
-            s = runs[c + "-drop"]
+            s = drop[c]
             n = s["categories"][cat]
-            th = s["thunks"].get(cat, 0)
-            cell = "%d (%.0f%%)" % (n, 100.0 * n / s["inside"])
-            if th:
-                cell += ", %d in thunks" % th
-            cells.append(cell)
-        w("| %s | %s |" % (label, " | ".join(cells)))
-    w("| **inside the call** | %s |" % " | ".join(
-        "**%d**" % runs[c + "-drop"]["inside"] for c in cols))
-    w("| pktgen, to the next packet | %s |" % " | ".join(
-        "%d" % runs[c + "-drop"]["outside"] for c in cols))
-    w("| **per packet** (entry to next entry) | %s |" % " | ".join(
-        "**%d**" % (runs[c + "-drop"]["inside"] + runs[c + "-drop"]["outside"])
-        for c in cols))
+            if cat == "core" and c in inl:
+                n -= inl[c]
+            elif c in inl and cat == ("hook" if s["native"] else "netfilter"):
+                n += inl[c]
+            cells.append(share(n, s))
+        row(label, cells)
+    row("**inside the call**", ["**%d**" % drop[c]["inside"] for c in cols])
+    row("pktgen, on to the next packet",
+        ["%d" % drop[c]["outside"] for c in cols])
+    row("**per packet** (entry to next entry)",
+        ["**%d**" % (drop[c]["inside"] + drop[c]["outside"]) for c in cols])
+    w("")
+    w("Hook code inlined into the core function: the instructions it "
+      "executes at addresses that the no-hook trace of the same boot never "
+      "reaches (the inlined hook and its handling of the verdict), with the "
+      "helpers called from there; counted above in the netfilter layer on "
+      "6.1, in the tcx hook on 6.12:")
+    w("")
+    w("| | " + " | ".join("%s %s" % tuple(c.split("-")) for c in cols) + " |")
+    w("|---|" + "---:|" * len(cols))
+    row("hook code inlined into the core function",
+        ["%s in %s" % (inl[c], CORE_FN[c.split("-")[1]]) if c in inl else "-"
+         for c in cols])
+    for cat in ("netfilter", "hook"):
+        row("%s, own functions (no inlined code)" % dict(CATEGORIES)[cat],
+            ["%d" % drop[c]["categories"][cat] for c in cols])
+    row("thunks and rcu/bh helpers, counted with their caller",
+        ["%d" % sum(drop[c]["helpers"].values()) for c in cols])
     for kind, label in (("pass", "bench_pass (goes on)"),
                         ("nohook", "no hook")):
         if all(c + "-" + kind in runs for c in cols):
-            w("| %s: inside the call / per packet | %s |" % (label, " | ".join(
-                "%d / %d" % (runs[c + "-" + kind]["inside"],
-                             runs[c + "-" + kind]["inside"]
-                             + runs[c + "-" + kind]["outside"])
-                for c in cols)))
-    # Hook code inlined into the core function: what the core function
-    # itself executes more with bench_pass than with no hook (the packet
-    # takes the same way on after the hook in both).
-    cells = []
-    for c in cols:
-        dr = c.split("-")[1]
-        if c + "-pass" in runs and c + "-nohook" in runs:
-            fn = CORE_FN[dr]
-            d = self_count(runs[c + "-pass"], fn) - \
-                self_count(runs[c + "-nohook"], fn)
-            cells.append("%d in %s" % (d, fn))
-        else:
-            cells.append("-")
-    w("| hook code inlined into the core (pass - no hook, self) | %s |"
-      % " | ".join(cells))
+            row("%s: inside the call / per packet" % label,
+                ["%d / %d" % (runs[c + "-" + kind]["inside"],
+                              runs[c + "-" + kind]["inside"]
+                              + runs[c + "-" + kind]["outside"])
+                 for c in cols])
     w("")
-    w("The same, function by function (self instructions inside the call, "
-      "in the order of first entry; `[m]`: module):")
+    w("Function by function, bench_drop: self instructions inside the "
+      "call, in the order of first entry (`[m]`: module):")
     w("")
     for c in cols:
-        s = runs[c + "-drop"]
-        w("- %s: %s" % (c.replace("-", " "), ", ".join(
+        w("- %s %s: %s" % (*c.split("-"), ", ".join(
             "%s%s %d" % (r["name"], " [%s]" % r["mod"] if r["mod"] else "",
                          r["self"])
-            for r in s["functions"] if r["phase"] == "in")))
+            for r in drop[c]["functions"] if r["phase"] == "in")))
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out, "profile.md"), "w") as f:
         f.write(text)
