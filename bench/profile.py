@@ -13,9 +13,11 @@ Two halves in one file:
       the trace is the packet's code only; TCG executes each iteration of a
       rep-prefixed instruction as one step, as -icount counts it.
 
-  python3 bench/profile.py analyze KALLSYMS PCS OUTDIR
+  python3 bench/profile.py analyze KALLSYMS PCS OUTDIR [KIND]
       per-function self counts (in the order of first entry), categories,
-      OUTDIR/functions.txt, OUTDIR/summary.json, OUTDIR/summary.md
+      OUTDIR/functions.txt, OUTDIR/summary.json; fails when the trace holds
+      interrupt code, or with KIND (drop, pass, nohook) when the program
+      did not run once (drop, pass) or ran (nohook)
   python3 bench/profile.py report OUT
       OUT/profile.md from every OUT/*/summary.json
 """
@@ -52,8 +54,8 @@ FREE = {"kfree_skb", "kfree_skb_reason", "__kfree_skb", "kfree_skbmem",
 # Out-of-line rcu_read_lock() and friends (PREEMPT_DYNAMIC kernels): they
 # count where their caller counts, as the thunks do.
 HELPERS = {"__local_bh_enable_ip", "local_bh_enable", "__rcu_read_lock",
-         "__rcu_read_unlock", "preempt_count_add", "preempt_count_sub",
-         "migrate_disable", "migrate_enable", "rcu_read_unlock_strict"}
+           "__rcu_read_unlock", "preempt_count_add", "preempt_count_sub",
+           "migrate_disable", "migrate_enable", "rcu_read_unlock_strict"}
 
 
 def is_thunk(name):
@@ -187,7 +189,7 @@ def gdb_trace():
 # ---- analysis -----------------------------------------------------------
 
 def read_pcs(path):
-    inside, outside, cur = [], [], None
+    inside, outside = [], []
     cur = inside
     with gzip.open(path, "rt") as f:
         for line in f:
@@ -198,7 +200,7 @@ def read_pcs(path):
     return inside, outside
 
 
-def analyze(kallsyms, pcs_path, outdir):
+def analyze(kallsyms, pcs_path, outdir, kind=None):
     syms = Symbols(kallsyms)
     native = syms.byname.get("tcx_link_attach", (0, "tcx"))[1] == ""
     inside, outside = read_pcs(pcs_path)
@@ -247,6 +249,20 @@ def analyze(kallsyms, pcs_path, outdir):
                 # Where a helper counted in the core was called from.
                 if cat == "core" and caller:
                     row["from"][caller] = row["from"].get(caller, 0) + 1
+
+    # The trace must be the packet's and nothing else: no interrupt came
+    # in, and the program ran once (bench_drop, bench_pass) or not at all.
+    irq = sorted(set(n for n, _ in named
+                     if n.startswith(("asm_sysvec", "asm_common_interrupt",
+                                      "sysvec_", "__sysvec_", "asm_exc_"))))
+    if irq:
+        sys.exit("profile: %s: interrupt code in the trace: %s"
+                 % (pcs_path, ", ".join(irq)))
+    progs = sum(r["entries"] for r in funcs.values()
+                if r["phase"] == "in" and r["name"].startswith("bpf_prog_"))
+    if kind is not None and progs != (0 if kind == "nohook" else 1):
+        sys.exit("profile: %s: %s, yet %d program runs in the trace"
+                 % (pcs_path, kind, progs))
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "functions.txt"), "w") as f:
@@ -401,12 +417,12 @@ def report(out):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "analyze":
-        analyze(argv[2], argv[3], argv[4])
+    if len(argv) in (5, 6) and argv[1] == "analyze":
+        analyze(*argv[2:])
     elif len(argv) == 3 and argv[1] == "report":
         sys.stdout.write(report(argv[2]))
     else:
-        sys.exit("usage: profile.py analyze KALLSYMS PCS OUTDIR | report OUT")
+        sys.exit("usage: profile.py analyze KALLSYMS PCS OUTDIR [KIND] | report OUT")
 
 
 if "gdb" in sys.modules:
