@@ -35,9 +35,9 @@ PACKAGES=(
 )
 
 # Only for `make debug-kernel` (a kernel build from linux-source-6.1) and
-# `make bench` (the plot); `make check` needs neither.
+# `make bench` (the plot; gdb for bench/profile); `make check` needs neither.
 DEBUG_PACKAGES=(flex bison bc libssl-dev xz-utils)
-BENCH_PACKAGES=(gnuplot-nox)
+BENCH_PACKAGES=(gnuplot-nox gdb)
 
 die() { echo "deps: $*" >&2; exit 1; }
 
