@@ -10,7 +10,17 @@
  * socket, closed and never-opened numbers), ids, ifindexes (lo, a veth
  * pair, 0, unknown), directions and revisions.  Commands go to the right
  * file, to the wrong one (link commands on /dev/tcx and the reverse, tcx
- * commands on a pipe or /dev/null) and as unknown numbers.
+ * commands on a pipe or /dev/null, changes on a read-only /dev/tcx) and as
+ * unknown numbers.
+ *
+ * Pins go to a bpffs the test mounts in a private directory, at paths of
+ * every kind: fresh names, absolute and relative to directory fds of all
+ * sorts, names taken (by our pins, a map's pin, a symlink that only looks
+ * like a pin, a directory), outside bpffs, under a missing directory or a
+ * file, names and paths too long, unterminated, empty, dotted; and they
+ * are opened again from the same kinds of paths.  Binding to a task goes
+ * to a /dev/tcx file opened for it each time: to the fuzzer itself, one
+ * of its threads, a child, no task, an unknown pid.
  *
  * Each result is checked:
  *  - the errno is one that command can give, and exactly the one called
@@ -33,9 +43,13 @@
 #define _GNU_SOURCE
 #include "tcx_test.h"
 
+#include <dirent.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <linux/tcx.h>
@@ -58,12 +72,17 @@ enum fz_cmd {
 	FZ_QUERY,
 	FZ_LINK_CREATE,
 	FZ_GET_FD_BY_ID,
+	FZ_NEXT_ID,
+	FZ_PIN_PATH,
+	FZ_GET_FD_BY_PIN,
+	FZ_BIND_TASK,		/* the last command on /dev/tcx */
 	FZ_UPDATE,
 	FZ_LINK_DETACH,
 	FZ_INFO,
 	FZ_PIN,
 	FZ_UNPIN,
 	FZ_CLOSE,		/* close() of a link fd */
+	FZ_UNLINK_PIN,		/* unlink() of a pin's path */
 	FZ_BOGUS,		/* an unknown command number */
 	FZ_CMDS
 };
@@ -75,12 +94,17 @@ static const char *const fz_names[FZ_CMDS] = {
 	[FZ_QUERY]		= "query",
 	[FZ_LINK_CREATE]	= "link_create",
 	[FZ_GET_FD_BY_ID]	= "link_get_fd_by_id",
+	[FZ_NEXT_ID]		= "link_get_next_id",
+	[FZ_PIN_PATH]		= "link_pin_path",
+	[FZ_GET_FD_BY_PIN]	= "link_get_fd_by_pin",
+	[FZ_BIND_TASK]		= "bind_task",
 	[FZ_UPDATE]		= "link_update",
 	[FZ_LINK_DETACH]	= "link_detach",
 	[FZ_INFO]		= "link_info",
 	[FZ_PIN]		= "link_pin",
 	[FZ_UNPIN]		= "link_unpin",
 	[FZ_CLOSE]		= "link_close",
+	[FZ_UNLINK_PIN]		= "pin_unlink",
 	[FZ_BOGUS]		= "unknown_cmd",
 };
 
@@ -91,12 +115,17 @@ static const int fz_weights[FZ_CMDS] = {
 	[FZ_QUERY]		= 10,
 	[FZ_LINK_CREATE]	= 16,
 	[FZ_GET_FD_BY_ID]	= 6,
+	[FZ_NEXT_ID]		= 4,
+	[FZ_PIN_PATH]		= 6,
+	[FZ_GET_FD_BY_PIN]	= 5,
+	[FZ_BIND_TASK]		= 4,
 	[FZ_UPDATE]		= 10,
 	[FZ_LINK_DETACH]	= 4,
 	[FZ_INFO]		= 6,
 	[FZ_PIN]		= 3,
 	[FZ_UNPIN]		= 3,
 	[FZ_CLOSE]		= 6,
+	[FZ_UNLINK_PIN]		= 3,
 	[FZ_BOGUS]		= 3,
 };
 
@@ -117,6 +146,13 @@ static const errset_t fz_allowed[FZ_CMDS] = {
 	[FZ_LINK_CREATE] = E_OK | E(EINVAL) | E(EBADF) | E(ENODEV) |
 			  E(ENOENT) | E(EEXIST) | E(ERANGE) | E(ESTALE),
 	[FZ_GET_FD_BY_ID] = E_OK | E(EINVAL) | E(ENOENT),
+	[FZ_NEXT_ID]	= E_OK | E(ENOENT),
+	[FZ_PIN_PATH]	= E_OK | E(EBADF) | E(EINVAL) | E(EFAULT) |
+			  E(ENOENT) | E(ENOTDIR) | E(ENAMETOOLONG) |
+			  E(EEXIST) | E(EPERM) | E(EBUSY),
+	[FZ_GET_FD_BY_PIN] = E_OK | E(ENXIO) | E(ENOENT) | E(ENOTDIR) |
+			  E(EFAULT) | E(ENAMETOOLONG) | E(EBADF) | E(EPERM),
+	[FZ_BIND_TASK]	= E_OK | E(ESRCH),
 	[FZ_UPDATE]	= E_OK | E(EINVAL) | E(EBADF) | E(EPERM) | E(EEXIST) |
 			  E(ENOLINK),
 	[FZ_LINK_DETACH] = E_OK,
@@ -124,6 +160,7 @@ static const errset_t fz_allowed[FZ_CMDS] = {
 	[FZ_PIN]	= E_OK,
 	[FZ_UNPIN]	= E_OK,
 	[FZ_CLOSE]	= E_OK,
+	[FZ_UNLINK_PIN]	= E_OK,
 	[FZ_BOGUS]	= E(ENOTTY),
 };
 
@@ -132,7 +169,28 @@ struct fz_link {
 	__u32 id;
 	int fds[MAX_FDS];
 	int nfds;
-	bool pinned;
+	bool pinned;		/* by TCX_IOC_LINK_PIN */
+	int pin;		/* N: pinned at <bpffs>/pinN, 0: not */
+};
+
+/* What the path of this iteration's pin call asks for. */
+struct fz_path {
+	int create;		/* errno of PIN_PATH: 0 done, -1 unknown */
+	int get;		/* errno of LINK_GET_FD_BY_PIN, likewise */
+	int pin;		/* a fresh name in bpffs: pinN */
+	__u32 id;		/* the link pinned there, for get */
+	char left[PATH_MAX];	/* what a failed call must not leave */
+};
+
+/* Whom TCX_IOC_BIND_TASK names. */
+enum fz_bind {
+	BK_SELF,
+	BK_THREAD,
+	BK_CHILD,
+	BK_ZERO,
+	BK_NONE,		/* no such pid */
+	BK_RANDOM,
+	BK_KINDS
 };
 
 struct fz_hook {
@@ -151,6 +209,8 @@ struct fz {
 	long page;
 	int dev;		/* the fd the commands go to */
 	int dev2;		/* another open of /dev/tcx, as an argument */
+	int ro;			/* /dev/tcx opened read-only */
+	int bound;		/* /dev/tcx opened to be bound, or -1 */
 	int progs[NPROGS];
 	__u32 prog_ids[NPROGS];
 	int xdp, filter, map;
@@ -162,6 +222,16 @@ struct fz {
 	int nids, ids_next;
 	unsigned char *buf;		/* page + PROT_NONE guard page */
 	__u32 *arrays;			/* 4 x 64 u32 for queries */
+	/* Pins: bpffs at <tmp>/bpf; <tmp> is the working directory. */
+	char tmp[48], bpffs[64];
+	int tmp_fd, bpffs_fd, bpffs_opath;
+	int pins;			/* names handed out: pin1, pin2, ... */
+	char *pbuf;			/* 2 pages for paths + guard page */
+	struct fz_path pw;
+	__u32 next_in;			/* next_id as filled in */
+	/* Tasks to bind to. */
+	enum fz_bind bind;
+	pid_t child, thread;
 	/* Statistics. */
 	unsigned long calls[FZ_CMDS], ok[FZ_CMDS];
 	unsigned long errnos[FZ_CMDS][MAX_ERRNO_SEEN];
@@ -200,7 +270,7 @@ static void fz_fail(struct fz *f, const char *fmt, ...)
 
 /* ---- the kernel's view ------------------------------------------- */
 
-static int fz_query(struct fz *f, int ifindex, int dir, struct fz_hook *h)
+static int fz_query_on(int fd, int ifindex, int dir, struct fz_hook *h)
 {
 	struct tcx_query_args q = {
 		.size = sizeof(q),
@@ -212,10 +282,15 @@ static int fz_query(struct fz *f, int ifindex, int dir, struct fz_hook *h)
 	};
 
 	memset(h, 0, sizeof(*h));
-	h->ret = ioctl(f->dev, TCX_IOC_QUERY, &q) ? -errno : 0;
+	h->ret = ioctl(fd, TCX_IOC_QUERY, &q) ? -errno : 0;
 	h->count = q.count;
 	h->rev = q.revision;
 	return h->ret;
+}
+
+static int fz_query(struct fz *f, int ifindex, int dir, struct fz_hook *h)
+{
+	return fz_query_on(f->dev, ifindex, dir, h);
 }
 
 static void fz_snapshot(struct fz *f, struct fz_hook *hooks)
@@ -506,6 +581,291 @@ static __u64 pick_rev(struct fz *f, const struct fz_hook *hooks, __u32 ifindex,
 	}
 }
 
+/* ---- paths and tasks ----------------------------------------------- */
+
+/* A link of ours pinned at a path, or NULL. */
+static struct fz_link *pinned_link(struct fz *f)
+{
+	int i, k = rnd(f, MAX_LINKS);
+
+	for (i = 0; i < MAX_LINKS; i++, k = (k + 1) % MAX_LINKS)
+		if (f->links[k].used && f->links[k].pin)
+			return &f->links[k];
+	return NULL;
+}
+
+/* NAME in bpffs, reached one of several ways, with the dirfd for it. */
+static void bpffs_path(struct fz *f, const char *name, char *out, size_t len,
+		       __s32 *dirfd)
+{
+	*dirfd = AT_FDCWD;
+	switch (rnd(f, 7)) {
+	case 0:
+		snprintf(out, len, "%s/%s", f->bpffs, name);
+		/* Absolute: the dirfd does not count, whatever it is. */
+		if (!rnd(f, 3))
+			*dirfd = rnd(f, 2) ? f->null : f->closed_fd;
+		break;
+	case 1:
+		snprintf(out, len, "%s", name);
+		*dirfd = rnd(f, 2) ? f->bpffs_fd : f->bpffs_opath;
+		break;
+	case 2:
+		snprintf(out, len, "bpf/%s", name);
+		break;
+	case 3:
+		snprintf(out, len, "bpf/%s", name);
+		*dirfd = f->tmp_fd;
+		break;
+	case 4:
+		/* Through a symlink to the bpffs directory. */
+		snprintf(out, len, "%s/bpflink/%s", f->tmp, name);
+		break;
+	case 5:
+		snprintf(out, len, "%s/dir/../%s", f->bpffs, name);
+		break;
+	default:
+		snprintf(out, len, "bpflink/%s", name);
+		*dirfd = rnd(f, 2) ? AT_FDCWD : f->tmp_fd;
+		break;
+	}
+}
+
+/* NAME in the directory around bpffs (tmpfs), with the dirfd for it. */
+static void tmp_path(struct fz *f, const char *name, char *out, size_t len,
+		     __s32 *dirfd)
+{
+	*dirfd = AT_FDCWD;
+	switch (rnd(f, 3)) {
+	case 0:
+		snprintf(out, len, "%s/%s", f->tmp, name);
+		break;
+	case 1:
+		snprintf(out, len, "%s", name);
+		*dirfd = f->tmp_fd;
+		break;
+	default:
+		snprintf(out, len, "%s", name);
+		break;
+	}
+}
+
+/* The string at the end of the path pages: its NUL is the last byte. */
+static __u64 put_path(struct fz *f, const char *path)
+{
+	size_t n = strlen(path) + 1;
+	char *p = f->pbuf + 2 * f->page - n;
+
+	memcpy(p, path, n);
+	return (unsigned long)p;
+}
+
+/*
+ * The path and dirfd of a pin call, and what each of the two pin calls
+ * must answer for them (before the path, the link fd and flags count).
+ */
+static void pick_path(struct fz *f, struct tcx_pin_args *a)
+{
+	static const char *const taken[] = { "map", "sym", "dir", ".", "..", };
+	struct fz_path *w = &f->pw;
+	struct fz_link *l = pinned_link(f);
+	char path[PATH_MAX], name[NAME_MAX + 8];
+	int k = f->sane ? (int)rnd(f, 2) : (int)rnd(f, 16);
+	__s32 dirfd = AT_FDCWD;
+	size_t n;
+
+	memset(w, 0, sizeof(*w));
+	if (k >= 14)
+		k -= 14;
+	if (k == 1 && !l)
+		k = 0;
+	switch (k) {
+	case 0:		/* a fresh name */
+		w->pin = ++f->pins;
+		snprintf(name, sizeof(name), "pin%d", w->pin);
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		snprintf(w->left, sizeof(w->left), "%s/%s", f->bpffs, name);
+		w->get = ENOENT;
+		break;
+	case 1:		/* a pin of ours */
+		snprintf(name, sizeof(name), "pin%d", l->pin);
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		w->create = EEXIST;
+		w->id = l->id;
+		break;
+	case 2:		/* taken by no tcx pin: a map, a look-alike */
+		bpffs_path(f, taken[rnd(f, ARRAY_SIZE(taken))], path,
+			   sizeof(path), &dirfd);
+		w->create = EEXIST;
+		w->get = ENXIO;
+		break;
+	case 3:		/* outside bpffs */
+		w->create = EEXIST;
+		w->get = ENXIO;
+		switch (rnd(f, 4)) {
+		case 0:
+			snprintf(name, sizeof(name), "out%d", ++f->pins);
+			tmp_path(f, name, path, sizeof(path), &dirfd);
+			snprintf(w->left, sizeof(w->left), "%s/%s", f->tmp,
+				 name);
+			w->create = EPERM;
+			w->get = ENOENT;
+			break;
+		case 1:
+			tmp_path(f, "file", path, sizeof(path), &dirfd);
+			break;
+		case 2:
+			/* A symlink, not followed at the end of the path. */
+			tmp_path(f, "bpflink", path, sizeof(path), &dirfd);
+			break;
+		default:
+			strcpy(path, "/dev/" TCX_DEVICE_NAME);
+			break;
+		}
+		break;
+	case 4:		/* a directory that is not there */
+		snprintf(name, sizeof(name), "nodir/pin%d", ++f->pins);
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		w->create = w->get = ENOENT;
+		break;
+	case 5:		/* a file taken for a directory */
+		bpffs_path(f, "map/pin", path, sizeof(path), &dirfd);
+		w->create = w->get = ENOTDIR;
+		break;
+	case 6:		/* a name longer than NAME_MAX */
+		memset(name, 'n', NAME_MAX + 1);
+		name[NAME_MAX + 1] = '\0';
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		w->create = w->get = ENAMETOOLONG;
+		break;
+	case 7:		/* a path of PATH_MAX bytes or more */
+		n = PATH_MAX + rnd(f, 64);
+		memset(f->pbuf, '/', n);
+		memcpy(f->pbuf, f->bpffs, strlen(f->bpffs));
+		f->pbuf[n] = '\0';
+		a->pathname = (unsigned long)f->pbuf;
+		a->dirfd = AT_FDCWD;
+		w->create = w->get = ENAMETOOLONG;
+		return;
+	case 8:		/* unterminated: up to the guard page */
+		n = rnd(f, 4) ? 1 + rnd(f, 200) : 2 * f->page;
+		memset(f->pbuf + 2 * f->page - n, 'u', n);
+		a->pathname = (unsigned long)(f->pbuf + 2 * f->page - n);
+		a->dirfd = rnd(f, 2) ? AT_FDCWD : f->bpffs_fd;
+		/* Within PATH_MAX the fault comes first. */
+		w->create = w->get = n < PATH_MAX ? EFAULT : ENAMETOOLONG;
+		return;
+	case 9:		/* no string at all */
+		switch (rnd(f, 3)) {
+		case 0:
+			a->pathname = 0;
+			break;
+		case 1:
+			a->pathname = (unsigned long)(f->pbuf + 2 * f->page);
+			break;
+		default:
+			a->pathname = 0xffff888000000000ULL;
+			break;
+		}
+		a->dirfd = AT_FDCWD;
+		w->create = w->get = EFAULT;
+		return;
+	case 10:	/* empty */
+		path[0] = '\0';
+		dirfd = rnd(f, 2) ? AT_FDCWD : f->bpffs_fd;
+		w->create = w->get = ENOENT;
+		break;
+	case 11:	/* relative to an fd that is no directory, or none */
+		snprintf(path, sizeof(path), "pin%d", ++f->pins);
+		switch (rnd(f, 3)) {
+		case 0:
+			dirfd = rnd(f, 2) ? f->null : f->pipe_r;
+			w->create = w->get = ENOTDIR;
+			break;
+		case 1:
+			/* Far above any fd the fuzzer opens. */
+			dirfd = 900 + rnd(f, 100);
+			w->create = w->get = EBADF;
+			break;
+		default:
+			dirfd = -1;
+			w->create = w->get = EBADF;
+			break;
+		}
+		break;
+	case 12:	/* a trailing slash on a fresh name */
+		snprintf(name, sizeof(name), "pin%d/", ++f->pins);
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		w->create = w->get = ENOENT;
+		break;
+	default:	/* bpffs keeps dotted names for itself */
+		snprintf(name, sizeof(name), "pin.%d", ++f->pins);
+		bpffs_path(f, name, path, sizeof(path), &dirfd);
+		snprintf(w->left, sizeof(w->left), "%s/%s", f->bpffs, name);
+		w->create = w->get = EPERM;
+		break;
+	}
+	a->dirfd = dirfd;
+	a->pathname = put_path(f, path);
+}
+
+static void *fz_thread(void *arg)
+{
+	pid_t *tid = arg;
+
+	__atomic_store_n(tid, gettid(), __ATOMIC_RELEASE);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A child that waits to be bound to and killed; it dies with us.  It
+ * holds none of our fds: a link fd of ours in it would keep the link.
+ */
+static pid_t fz_spawn_child(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Our end of the pipe goes too: EOF says we are done. */
+		close_range(3, ~0U, 0);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 0)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+static __u32 pick_task(struct fz *f)
+{
+	f->bind = f->sane ? rnd(f, 3) : rnd(f, BK_KINDS);
+	switch (f->bind) {
+	case BK_SELF:
+		return getpid();
+	case BK_THREAD:
+		return f->thread;
+	case BK_CHILD:
+		return f->child;
+	case BK_ZERO:
+		return 0;
+	case BK_NONE:
+		/* Above PID_MAX_LIMIT, or negative as the kernel's int. */
+		return rnd(f, 2) ? 0x3fffffff : 0xffffffffU;
+	default:
+		return rnd32(f);
+	}
+}
+
 /* ---- argument framing ---------------------------------------------- */
 
 /*
@@ -632,6 +992,10 @@ static unsigned long fz_cmd_nr(enum fz_cmd c)
 	case FZ_QUERY:		return TCX_IOC_QUERY;
 	case FZ_LINK_CREATE:	return TCX_IOC_LINK_CREATE;
 	case FZ_GET_FD_BY_ID:	return TCX_IOC_LINK_GET_FD_BY_ID;
+	case FZ_NEXT_ID:	return TCX_IOC_LINK_GET_NEXT_ID;
+	case FZ_PIN_PATH:	return TCX_IOC_LINK_PIN_PATH;
+	case FZ_GET_FD_BY_PIN:	return TCX_IOC_LINK_GET_FD_BY_PIN;
+	case FZ_BIND_TASK:	return TCX_IOC_BIND_TASK;
 	case FZ_UPDATE:		return TCX_IOC_LINK_UPDATE;
 	case FZ_LINK_DETACH:	return TCX_IOC_LINK_DETACH;
 	case FZ_INFO:		return TCX_IOC_LINK_INFO;
@@ -652,7 +1016,6 @@ static unsigned long fz_cmd_encode(struct fz *f, unsigned long cmd)
 /* A command number no file of ours knows, and no generic VFS ioctl. */
 static unsigned long fz_bogus_cmd(struct fz *f)
 {
-	/* 0x06-0x09 (next id, pins, bind): the compat selftests drive them. */
 	static const unsigned int known[] = {
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
 		0x10, 0x11, 0x12, 0x13, 0x14,
@@ -673,7 +1036,14 @@ static unsigned long fz_bogus_cmd(struct fz *f)
 
 static bool is_dev_cmd(enum fz_cmd c)
 {
-	return c <= FZ_GET_FD_BY_ID;
+	return c <= FZ_BIND_TASK;
+}
+
+/* What takes /dev/tcx opened for writing (EBADF otherwise). */
+static bool is_write_cmd(enum fz_cmd c)
+{
+	return c == FZ_ATTACH || c == FZ_DETACH || c == FZ_LINK_CREATE ||
+	       c == FZ_PIN_PATH || c == FZ_BIND_TASK;
 }
 
 static __u32 fd_of_prog_id(struct fz *f, __u32 id)
@@ -787,8 +1157,12 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 		struct tcx_link_id_args id;
 		struct tcx_link_update_args update;
 		struct tcx_link_info info;
+		struct tcx_link_next_id_args next;
+		struct tcx_pin_args pin;
+		struct tcx_task_args task;
 	} a;
 	size_t n, i;
+	int lfd;
 	int arr;
 
 	memset(&a, 0, sizeof(a));
@@ -834,6 +1208,23 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 			a.query.count = rnd(f, 2) ? 64 : rnd(f, 3);
 			a.query.prog_ids = (unsigned long)f->arrays;
 			a.query.link_ids = (unsigned long)(f->arrays + 128);
+			goto out;
+		case FZ_NEXT_ID:
+			a.next.start_id = pick_id(f, true);
+			if (rnd(f, 2))
+				a.next.start_id--;
+			goto out;
+		case FZ_PIN_PATH:
+			lfd = any_link_fd(f);
+			a.pin.link_fd = lfd < 0 ? pick_fd(f, false) :
+						  (__u32)lfd;
+			pick_path(f, &a.pin);
+			goto out;
+		case FZ_GET_FD_BY_PIN:
+			pick_path(f, &a.pin);
+			goto out;
+		case FZ_BIND_TASK:
+			a.task.pid = pick_task(f);
 			goto out;
 		default:
 			break;
@@ -913,6 +1304,37 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 		a.id.id = pick_id(f, true);
 		a.id.flags = rnd(f, 15) ? 0 : rnd32(f);
 		break;
+	case FZ_NEXT_ID:
+		switch (rnd(f, 6)) {
+		case 0:
+			a.next.start_id = INT_MAX - rnd(f, 2);
+			break;
+		case 1:
+			a.next.start_id = INT_MAX + 1U +
+					  rnd(f, 2) * rnd32(f) % INT_MAX;
+			break;
+		default:
+			a.next.start_id = pick_id(f, true) - rnd(f, 3);
+			break;
+		}
+		a.next.next_id = rnd(f, 2) ? 0 : rnd32(f);
+		a.next.flags = rnd(f, 15) ? 0 : rnd32(f);
+		break;
+	case FZ_PIN_PATH:
+	case FZ_GET_FD_BY_PIN:
+		lfd = any_link_fd(f);
+		if (c == FZ_GET_FD_BY_PIN)
+			a.pin.link_fd = rnd(f, 10) ? 0 : pick_fd(f, false);
+		else
+			a.pin.link_fd = rnd(f, 2) && lfd >= 0 ?
+					(__u32)lfd : pick_fd(f, false);
+		pick_path(f, &a.pin);
+		a.pin.flags = rnd(f, 15) ? 0 : rnd32(f);
+		break;
+	case FZ_BIND_TASK:
+		a.task.pid = pick_task(f);
+		a.task.flags = rnd(f, 15) ? 0 : rnd32(f);
+		break;
 	case FZ_UPDATE:
 		a.update.flags = rnd(f, 3) ? (rnd(f, 2) ? TCX_F_REPLACE : 0) :
 					     pick_flags(f);
@@ -924,6 +1346,8 @@ static void fz_fill(struct fz *f, enum fz_cmd c, const struct fz_hook *hooks,
 		break;
 	}
 out:
+	if (c == FZ_NEXT_ID)
+		f->next_in = a.next.next_id;
 	memcpy(p, &a, len < sizeof(a) ? len : sizeof(a));
 }
 
@@ -940,6 +1364,10 @@ static size_t fz_ksize(enum fz_cmd c, size_t *min_size)
 		return sizeof(struct tcx_query_args);
 	case FZ_LINK_CREATE:	k = sizeof(struct tcx_link_create_args); break;
 	case FZ_GET_FD_BY_ID:	k = sizeof(struct tcx_link_id_args); break;
+	case FZ_NEXT_ID:	k = sizeof(struct tcx_link_next_id_args); break;
+	case FZ_PIN_PATH:
+	case FZ_GET_FD_BY_PIN:	k = sizeof(struct tcx_pin_args); break;
+	case FZ_BIND_TASK:	k = sizeof(struct tcx_task_args); break;
 	case FZ_UPDATE:		k = sizeof(struct tcx_link_update_args); break;
 	case FZ_INFO:
 		*min_size = offsetofend(struct tcx_link_info, flags);
@@ -1071,7 +1499,7 @@ static void fz_close(struct fz *f, const struct fz_hook *before)
 	snprintf(what, sizeof(what), "close of link %u", l->id);
 	fz_result(f, FZ_CLOSE, close(fd) ? -errno : 0, E_OK, what);
 	l->fds[slot] = l->fds[--l->nfds];
-	if (!l->nfds && !l->pinned) {
+	if (!l->nfds && !l->pinned && !l->pin) {
 		/* The last reference: the link detaches and is gone. */
 		if (h >= 0) {
 			check_unchanged(f, what, before, h);
@@ -1140,7 +1568,9 @@ static void check_link_after(struct fz *f, enum fz_cmd c, int fd,
 		break;
 	case FZ_PIN:
 	case FZ_UNPIN:
-		if (!!(info.flags & TCX_LINK_F_PINNED) != (c == FZ_PIN))
+		/* A pin at a path keeps the flag up after an unpin. */
+		if (!!(info.flags & TCX_LINK_F_PINNED) !=
+		    (c == FZ_PIN || (l && l->pin)))
 			fz_fail(f, "%s: flags %#x", fz_names[c], info.flags);
 		if (l)
 			l->pinned = c == FZ_PIN;
@@ -1195,6 +1625,9 @@ static bool args_invalid(enum fz_cmd c, const struct frame *fr, size_t ksize)
 		struct tcx_link_create_args create;
 		struct tcx_link_id_args id;
 		struct tcx_link_update_args update;
+		struct tcx_link_next_id_args next;
+		struct tcx_pin_args pin;
+		struct tcx_task_args task;
 		unsigned char raw[256];
 	} k;
 
@@ -1214,6 +1647,14 @@ static bool args_invalid(enum fz_cmd c, const struct frame *fr, size_t ksize)
 		       !tag_valid(k.create.tag);
 	case FZ_GET_FD_BY_ID:
 		return k.id.flags;
+	case FZ_NEXT_ID:
+		return k.next.flags;
+	case FZ_PIN_PATH:
+		return k.pin.flags;
+	case FZ_GET_FD_BY_PIN:
+		return k.pin.flags || k.pin.link_fd;
+	case FZ_BIND_TASK:
+		return k.task.flags || !k.task.pid;
 	case FZ_UPDATE:
 		return k.update.flags & ~TCX_F_REPLACE ||
 		       (k.update.old_prog_fd &&
@@ -1221,6 +1662,245 @@ static bool args_invalid(enum fz_cmd c, const struct frame *fr, size_t ksize)
 	default:
 		return false;
 	}
+}
+
+/* ---- the newer /dev/tcx commands ----------------------------------- */
+
+/*
+ * The exact answer of a command whose struct was read and passed the
+ * first checks: 0, an errno, or -1 when only the allowed set is known.
+ */
+static int fz_want(struct fz *f, enum fz_cmd c, const void *arg)
+{
+	const struct tcx_link_next_id_args *next = arg;
+	const struct tcx_pin_args *pin = arg;
+	struct fz_link *l;
+
+	switch (c) {
+	case FZ_NEXT_ID:
+		return next->start_id >= INT_MAX ? ENOENT : -1;
+	case FZ_PIN_PATH:
+		l = pin->link_fd > INT_MAX ? NULL :
+		    link_by_fd(f, pin->link_fd, NULL);
+		if (!l)
+			return pin->link_fd <= INT_MAX &&
+			       fcntl(pin->link_fd, F_GETFD) >= 0 ?
+			       EINVAL : EBADF;
+		/* At most one pin at a path per link. */
+		return !f->pw.create && l->pin ? EBUSY : f->pw.create;
+	case FZ_GET_FD_BY_PIN:
+		return f->pw.get;
+	case FZ_BIND_TASK:
+		return f->bind == BK_RANDOM ? -1 :
+		       f->bind == BK_NONE ? ESRCH : 0;
+	default:
+		return -1;
+	}
+}
+
+/* TCX_IOC_LINK_GET_FD_BY_PIN of an absolute path, on our /dev/tcx. */
+static int fz_get_pin(struct fz *f, const char *path)
+{
+	struct tcx_pin_args a = {
+		.size = sizeof(a), .dirfd = AT_FDCWD,
+		.pathname = (unsigned long)path,
+	};
+	int fd = ioctl(f->dev, TCX_IOC_LINK_GET_FD_BY_PIN, &a);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The next id: above the start, a link that is there, and no link of
+ * ours in between; ENOENT only when no link of ours lies above.
+ */
+static void check_next_id(struct fz *f, const struct tcx_link_next_id_args *a,
+			  int ret)
+{
+	struct tcx_link_info info;
+	int i, fd;
+
+	for (i = 0; i < MAX_LINKS; i++) {
+		const struct fz_link *l = &f->links[i];
+
+		if (!l->used || l->id <= a->start_id)
+			continue;
+		if (ret == -ENOENT)
+			fz_fail(f, "next id after %u: none, but link %u is there",
+				a->start_id, l->id);
+		else if (!ret && l->id < a->next_id)
+			fz_fail(f, "next id after %u is %u: link %u skipped",
+				a->start_id, a->next_id, l->id);
+	}
+	if (ret)
+		return;
+	if (a->next_id <= a->start_id)
+		return fz_fail(f, "next id after %u is %u", a->start_id,
+			       a->next_id);
+	fd = tcx_link_get_fd_by_id(a->next_id);
+	if (fd < 0)
+		return fz_fail(f, "next id %u: no such link (%s)", a->next_id,
+			       strerror(-fd));
+	if (fz_info(fd, &info) || info.id != a->next_id)
+		fz_fail(f, "next id %u: fd by id gives link %u", a->next_id,
+			info.id);
+	close(fd);
+}
+
+/* A pin made: the symlink, the link's info, and the way back to it. */
+static void check_pinned(struct fz *f, const struct tcx_pin_args *a)
+{
+	struct fz_link *l = link_by_fd(f, a->link_fd, NULL);
+	char path[PATH_MAX], got[PATH_MAX], want[64];
+	struct tcx_link_info info = {
+		.size = sizeof(info),
+		.pin_path = (unsigned long)got,
+		.pin_path_size = sizeof(got),
+	};
+	ssize_t n;
+	int fd;
+
+	if (!l)
+		return fz_fail(f, "pin path: link fd %u is no link, and it worked",
+			       a->link_fd);
+	l->pin = f->pw.pin;
+	snprintf(path, sizeof(path), "%s/pin%d", f->bpffs, l->pin);
+	snprintf(want, sizeof(want), TCX_PIN_TARGET_PREFIX "%u", l->id);
+	n = readlink(path, got, sizeof(got) - 1);
+	if (n < 0 || (got[n] = '\0', strcmp(got, want)))
+		fz_fail(f, "pin path: %s -> %s, want %s", path,
+			n < 0 ? strerror(errno) : got, want);
+	got[0] = '\0';
+	if (ioctl(a->link_fd, TCX_IOC_LINK_INFO, &info) ||
+	    !(info.flags & TCX_LINK_F_PINNED) || strcmp(got, path) ||
+	    info.pin_path_size != strlen(path) + 1)
+		fz_fail(f, "pin path: link %u says flags %#x path '%s', want %s",
+			l->id, info.flags, got, path);
+	fd = fz_get_pin(f, path);
+	if (fd < 0 || fz_info(fd, &info) || info.id != l->id)
+		fz_fail(f, "pin path: %s gives %s link %u, want %u", path,
+			fd < 0 ? strerror(-fd) : "", fd < 0 ? 0 : info.id,
+			l->id);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Nothing pinned by a call that failed; the link's own pin as it was. */
+static void check_no_pin(struct fz *f, enum fz_cmd c,
+			 const struct tcx_pin_args *a)
+{
+	struct tcx_link_info info;
+	struct stat st;
+	struct fz_link *l;
+
+	if (f->pw.left[0] && !lstat(f->pw.left, &st))
+		fz_fail(f, "%s failed but left %s", fz_names[c], f->pw.left);
+	l = a && a->link_fd <= INT_MAX ? link_by_fd(f, a->link_fd, NULL) :
+	    NULL;
+	if (l && (fz_info(a->link_fd, &info) ||
+		  !info.pin_path_size != !l->pin))
+		fz_fail(f, "%s failed but link %u has a pin path of %u bytes",
+			fz_names[c], l->id, info.pin_path_size);
+}
+
+/*
+ * A bound file: once only, it acts for the task (in the task's netns,
+ * which is ours), and for nobody once the task is gone.
+ */
+static void check_bound(struct fz *f, int fd, const struct fz_hook *before)
+{
+	struct tcx_task_args t = { .size = sizeof(t), .pid = getpid() };
+	struct fz_hook h;
+	int ret, st;
+
+	ret = ioctl(fd, TCX_IOC_BIND_TASK, &t) ? -errno : 0;
+	if (ret != -EBUSY)
+		fz_fail(f, "a second bind: %s", ret ? strerror(-ret) : "done");
+	/* A random pid that names a task: not ours, nor in our netns. */
+	if (f->bind == BK_RANDOM)
+		return;
+	fz_query_on(fd, f->ifindex[0], TCX_INGRESS, &h);
+	if (!hook_same(&h, &before[0]))
+		fz_fail(f, "bound file: query %s, count %u rev %llu",
+			strerror(-h.ret), h.count, (unsigned long long)h.rev);
+	if (f->bind != BK_CHILD || rnd(f, 4))
+		return;
+	kill(f->child, SIGKILL);
+	if (waitpid(f->child, &st, 0) != f->child)
+		fz_fail(f, "child %d: %s", f->child, strerror(errno));
+	ret = fz_query_on(fd, f->ifindex[0], TCX_INGRESS, &h);
+	if (ret != -ESRCH)
+		fz_fail(f, "file bound to a dead task: query %s",
+			ret ? strerror(-ret) : "done");
+	f->child = fz_spawn_child();
+	if (f->child < 0)
+		fz_fail(f, "fork: %s", strerror(errno));
+}
+
+/* The hook HK once it no longer has link ID: a worker takes it off. */
+static void wait_link_off(struct fz *f, int hk, __u32 id)
+{
+	struct fz_hook now;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		fz_query(f, f->ifindex[hk / 2], hk % 2, &now);
+		if (hook_find(&now, id, true) < 0)
+			return;
+		rel_msleep(10);
+	}
+}
+
+/* Removing a pin's path unpins; a link held by nothing else goes. */
+static void fz_unlink_pin(struct fz *f, const struct fz_hook *before)
+{
+	struct fz_link *l = pinned_link(f);
+	struct tcx_link_info info;
+	struct fz_hook now;
+	char path[PATH_MAX];
+	int h, ret;
+
+	if (!l)
+		return;
+	snprintf(path, sizeof(path), "%s/pin%d", f->bpffs, l->pin);
+	h = link_hook(f, before, l->id);
+	fz_result(f, FZ_UNLINK_PIN, unlink(path) ? -errno : 0, E_OK, path);
+	l->pin = 0;
+	ret = fz_get_pin(f, path);
+	if (ret != -ENOENT)
+		fz_fail(f, "%s removed: get fd by pin says %s", path,
+			ret < 0 ? strerror(-ret) : "fd");
+	if (ret >= 0)
+		close(ret);
+	if (l->nfds) {
+		if (fz_info(l->fds[0], &info) || info.pin_path_size ||
+		    !(info.flags & TCX_LINK_F_PINNED) != !l->pinned)
+			fz_fail(f, "%s removed: link %u flags %#x, path size %u",
+				path, l->id, info.flags, info.pin_path_size);
+		check_unchanged(f, path, before, -1);
+		return;
+	}
+	if (l->pinned) {
+		ret = tcx_link_get_fd_by_id(l->id);
+		if (ret < 0)
+			fz_fail(f, "%s removed: link %u, still pinned, gone",
+				path, l->id);
+		else
+			close(ret);
+		check_unchanged(f, path, before, -1);
+		return;
+	}
+	/* The pin was the last reference. */
+	if (!tcx_id_gone(tcx_link_get_fd_by_id, l->id))
+		fz_fail(f, "%s removed: link %u still there", path, l->id);
+	if (h >= 0) {
+		wait_link_off(f, h, l->id);
+		check_unchanged(f, path, before, h);
+		check_changed(f, path, before, h, -1, &now);
+	} else {
+		check_unchanged(f, path, before, -1);
+	}
+	memset(l, 0, sizeof(*l));
 }
 
 /* ---- one iteration ------------------------------------------------- */
@@ -1243,23 +1923,27 @@ static void fz_one(struct fz *f)
 	struct fz_hook before[NHOOKS];
 	struct tcx_link_info old_info, info;
 	size_t ksize, min_size = 0;
-	bool wrong_file = false, either, reads;
-	int fd, ret, want_frame, h, probe, e;
+	bool wrong_file = false, ro = false, either, reads;
+	int fd, ret, want_frame, h, probe, e, want;
 	__u32 in_count = 0;
 	unsigned long cmd;
 	struct frame fr;
-	char what[160];
+	char what[240];
 	errset_t allowed;
+	int n;
 
 	fz_snapshot(f, before);
 	f->sane = rnd(f, 2);
 	f->upd_fd = -1;
 	/* Keep the number of links bounded: close one instead. */
-	if ((c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID) &&
+	if ((c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID ||
+	     c == FZ_GET_FD_BY_PIN) &&
 	    (nlinkfds(f) >= 40 || !link_room(f)) && nlinkfds(f))
 		c = FZ_CLOSE;
 	if (c == FZ_CLOSE)
 		return fz_close(f, before);
+	if (c == FZ_UNLINK_PIN)
+		return fz_unlink_pin(f, before);
 	/* Mostly, a link command without a link makes one first. */
 	if (!is_dev_cmd(c) && c != FZ_BOGUS && !nlinkfds(f) && rnd(f, 4))
 		c = FZ_LINK_CREATE;
@@ -1272,7 +1956,12 @@ static void fz_one(struct fz *f)
 		cmd = fz_bogus_cmd(f);
 	} else if (is_dev_cmd(c)) {
 		fd = f->dev;
+		if (!rnd(f, 16)) {
+			fd = f->ro;
+			ro = true;
+		}
 		if (!rnd(f, 12)) {
+			ro = false;
 			fd = any_link_fd(f);
 			if (fd < 0 || rnd(f, 3) == 0)
 				fd = rnd(f, 2) ? f->pipe_w : f->null;
@@ -1288,6 +1977,14 @@ static void fz_one(struct fz *f)
 		cmd = fz_cmd_encode(f, fz_cmd_nr(c));
 	}
 
+	if (c == FZ_BIND_TASK && !wrong_file) {
+		/* A file of its own: a bind is for good. */
+		f->bound = open("/dev/" TCX_DEVICE_NAME,
+				(ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (f->bound < 0)
+			return fz_fail(f, "open /dev/tcx: %s", strerror(errno));
+		fd = f->bound;
+	}
 	if (c == FZ_UPDATE && !wrong_file)
 		f->upd_fd = fd;
 	ksize = fz_ksize(c, &min_size);
@@ -1317,13 +2014,29 @@ static void fz_one(struct fz *f)
 	errno = 0;
 	ret = ioctl(fd, cmd, fr.ptr);
 	ret = ret < 0 ? -errno : ret;
-	snprintf(what, sizeof(what), "cmd %#lx fd %d size %u avail %zu%s",
-		 cmd, fd, fr.usize, fr.avail,
-		 fr.tail_dirty ? " dirty tail" : "");
+	n = snprintf(what, sizeof(what), "cmd %#lx fd %d size %u avail %zu%s",
+		     cmd, fd, fr.usize, fr.avail,
+		     fr.tail_dirty ? " dirty tail" : "");
+	if ((c == FZ_PIN_PATH || c == FZ_GET_FD_BY_PIN) &&
+	    fr.avail >= sizeof(struct tcx_pin_args)) {
+		const struct tcx_pin_args *a = fr.ptr;
+		unsigned long lo = (unsigned long)f->pbuf;
+		unsigned long hi = lo + 2 * f->page, p = a->pathname;
+		/* What of the path lies in our pages, before the guard. */
+		int len = p >= lo && p < hi ? (hi - p < 60 ? hi - p : 60) : 0;
+
+		snprintf(what + n, sizeof(what) - n,
+			 " link_fd %u dirfd %d path '%.*s'", a->link_fd,
+			 a->dirfd, len, len ? (const char *)p : "");
+	}
 
 	/* Exact answers first: the file, then the framing. */
 	if (wrong_file || c == FZ_BOGUS) {
 		fz_result(f, c, ret, E(ENOTTY), what);
+		goto unchanged;
+	}
+	if (ro && is_write_cmd(c)) {
+		fz_result(f, c, ret, E(EBADF), what);
 		goto unchanged;
 	}
 	if (reads) {
@@ -1346,7 +2059,11 @@ static void fz_one(struct fz *f)
 			goto unchanged;
 		}
 	}
-	if (!fz_result(f, c, ret, fz_allowed[c], what) || ret < 0)
+	want = fz_want(f, c, fr.ptr);
+	allowed = want < 0 ? fz_allowed[c] : want ? E(want) : E_OK;
+	if (c == FZ_NEXT_ID)
+		check_next_id(f, fr.ptr, ret);
+	if (!fz_result(f, c, ret, allowed, what) || ret < 0)
 		goto unchanged;
 
 	/* Success: it did what it says. */
@@ -1446,6 +2163,30 @@ static void fz_one(struct fz *f)
 			close(ret);
 		break;
 	}
+	case FZ_NEXT_ID:
+	case FZ_PIN_PATH:
+	case FZ_BIND_TASK:
+		if (c == FZ_PIN_PATH)
+			check_pinned(f, fr.ptr);
+		if (c == FZ_BIND_TASK)
+			check_bound(f, fd, before);
+		check_unchanged(f, fz_names[c], before, -1);
+		if (probe >= 0 && fcntl(probe, F_GETFD) >= 0)
+			fz_fail(f, "%s: fd %d appeared", fz_names[c], probe);
+		break;
+	case FZ_GET_FD_BY_PIN:
+		if (ret != probe)
+			fz_fail(f, "fd by pin %d, the lowest free was %d", ret,
+				probe);
+		if (fz_info(ret, &info) || info.id != f->pw.id) {
+			close(ret);
+			return fz_fail(f, "fd by pin: link %u, want %u",
+				       info.id, f->pw.id);
+		}
+		check_unchanged(f, "get fd by pin", before, -1);
+		if (!link_add_fd(f, info.id, ret))
+			close(ret);
+		break;
 	case FZ_UPDATE:
 		check_link_after(f, c, fd, before, &old_info, fr.ptr);
 		break;
@@ -1462,12 +2203,20 @@ static void fz_one(struct fz *f)
 unchanged:
 	/* A failure changes nothing and leaves no fd behind. */
 	if (ret >= 0) {
-		if (c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID)
+		if (c == FZ_LINK_CREATE || c == FZ_GET_FD_BY_ID ||
+		    c == FZ_GET_FD_BY_PIN)
 			close(ret);
 		return;
 	}
 	e = -ret;
 	check_unchanged(f, fz_names[c], before, -1);
+	if (c == FZ_PIN_PATH || c == FZ_GET_FD_BY_PIN)
+		check_no_pin(f, c, reads && fr.avail >=
+				   sizeof(struct tcx_pin_args) ? fr.ptr : NULL);
+	if (c == FZ_NEXT_ID && fr.avail >=
+	    offsetofend(struct tcx_link_next_id_args, next_id) &&
+	    ((struct tcx_link_next_id_args *)fr.ptr)->next_id != f->next_in)
+		fz_fail(f, "next id failed (%s) but wrote next_id", strerror(e));
 	if (probe >= 0 && fcntl(probe, F_GETFD) >= 0)
 		fz_fail(f, "%s failed (%s) but fd %d appeared", fz_names[c],
 			strerror(e), probe);
@@ -1507,14 +2256,18 @@ static int bpf_dummy(enum bpf_prog_type type, int ret)
 
 /*
  * Take down what the fuzzer left: its links (pinned ones without fds are
- * found by id), then the programs on every hook.  A link alive that the
- * fuzzer does not know of is a failure: it lost track of one.
+ * found by id; pins at paths are removed), then the programs on every
+ * hook.  A link alive, or a pin in bpffs, that the fuzzer does not know of
+ * is a failure: it lost track of one.
  */
 static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
 {
+	char path[PATH_MAX];
 	struct fz_link *l;
+	struct dirent *d;
 	struct fz_hook h;
 	int i, j, fd;
+	DIR *dir;
 
 	for (i = 0; i < MAX_LINKS; i++) {
 		l = &f->links[i];
@@ -1522,6 +2275,11 @@ static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
 			continue;
 		fd = l->nfds ? l->fds[0] : tcx_link_get_fd_by_id(l->id);
 		EXPECT_LE(0, fd) TH_LOG("link %u lost", l->id);
+		if (l->pin) {
+			snprintf(path, sizeof(path), "%s/pin%d", f->bpffs,
+				 l->pin);
+			EXPECT_EQ(0, unlink(path)) TH_LOG("%s", path);
+		}
 		if (fd >= 0) {
 			EXPECT_EQ(0, tcx_link_unpin(fd));
 			EXPECT_EQ(0, tcx_link_detach(fd));
@@ -1541,6 +2299,18 @@ static void fz_cleanup(struct __test_metadata *_metadata, struct fz *f)
 			close(fd);
 		}
 	}
+	/* Only what the test put there is left in bpffs. */
+	dir = opendir(f->bpffs);
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
+		    !strcmp(d->d_name, "map") || !strcmp(d->d_name, "sym") ||
+		    !strcmp(d->d_name, "dir"))
+			continue;
+		EXPECT_STREQ("", d->d_name) TH_LOG("left in bpffs");
+		unlinkat(dirfd(dir), d->d_name, 0);
+	}
+	closedir(dir);
 	for (i = 0; i < NHOOKS; i++) {
 		for (j = 0; j <= TCX_MAX_PROGS; j++)
 			if (tcx_prog_detach(f->ifindex[i / 2], i % 2, 0, NULL))
@@ -1558,6 +2328,8 @@ FIXTURE(fuzz) {
 
 FIXTURE_SETUP(fuzz)
 {
+	char path[PATH_MAX];
+	pthread_t thread;
 	struct fz *f;
 	int p[2], i;
 
@@ -1566,6 +2338,9 @@ FIXTURE_SETUP(fuzz)
 	self->refcnt = rel_module_refcnt();
 	ASSERT_LE(0, self->refcnt);
 	ASSERT_EQ(0, tcx_test_netns());
+	/* Our bpffs goes with the test process, and pins with it. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	tcx_test_hold_fd0();
 	ASSERT_TCX_DEV();
 	f = calloc(1, sizeof(*f));
@@ -1584,6 +2359,9 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_LE(0, f->dev);
 	f->dev2 = open("/dev/" TCX_DEVICE_NAME, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, f->dev2);
+	f->ro = open("/dev/" TCX_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, f->ro);
+	f->bound = -1;
 	for (i = 0; i < NPROGS; i++) {
 		f->progs[i] = bpf_dummy(BPF_PROG_TYPE_SCHED_CLS,
 					i % 2 ? TCX_NEXT : TCX_PASS);
@@ -1616,6 +2394,43 @@ FIXTURE_SETUP(fuzz)
 	f->ifindex[2] = if_nametoindex("fz1");
 	ASSERT_NE(0, f->ifindex[1]);
 	ASSERT_NE(0, f->ifindex[2]);
+
+	/*
+	 * <tmp>: the working directory, with a file and a symlink to bpf,
+	 * where bpffs holds a map's pin, a directory, and a symlink that
+	 * looks like a pin but is none.
+	 */
+	f->pbuf = mmap(NULL, 3 * f->page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->pbuf);
+	ASSERT_EQ(0, mprotect(f->pbuf + 2 * f->page, f->page, PROT_NONE));
+	strcpy(f->tmp, "/tmp/fuzz-pins.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(f->tmp));
+	snprintf(f->bpffs, sizeof(f->bpffs), "%s/bpf", f->tmp);
+	ASSERT_EQ(0, mkdir(f->bpffs, 0700));
+	ASSERT_EQ(0, mount("bpf", f->bpffs, "bpf", 0, NULL));
+	ASSERT_EQ(0, chdir(f->tmp));
+	ASSERT_EQ(0, symlink(f->bpffs, "bpflink"));
+	i = open("file", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, i);
+	close(i);
+	snprintf(path, sizeof(path), "%s/map", f->bpffs);
+	ASSERT_EQ(0, bpf_obj_pin(f->map, path));
+	ASSERT_EQ(0, symlink(TCX_PIN_TARGET_PREFIX "1", "bpf/sym"));
+	ASSERT_EQ(0, mkdir("bpf/dir", 0700));
+	f->tmp_fd = open(f->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, f->tmp_fd);
+	f->bpffs_fd = open(f->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, f->bpffs_fd);
+	f->bpffs_opath = open(f->bpffs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, f->bpffs_opath);
+
+	/* Tasks to bind to: a thread of ours and a child. */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fz_thread, &f->thread));
+	while (!__atomic_load_n(&f->thread, __ATOMIC_ACQUIRE))
+		rel_msleep(1);
+	f->child = fz_spawn_child();
+	ASSERT_LT(0, f->child);
 }
 
 FIXTURE_TEARDOWN(fuzz)
@@ -1629,6 +2444,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	__u64 seed = rel_env("FUZZ_SEED", 0);
 	struct fz *f = self->f;
 	__u32 all[MAX_PROG_IDS];
+	char path[PATH_MAX];
 	double t0 = rel_now();
 	long now;
 	int i, n;
@@ -1638,8 +2454,13 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	printf("# seed %llu\n", (unsigned long long)seed);
 	fflush(stdout);
 	f->rng = rel_seed_init(seed);
-	for (f->iter = 0; f->iter < iters; f->iter++)
+	for (f->iter = 0; f->iter < iters; f->iter++) {
 		fz_one(f);
+		if (f->bound >= 0) {
+			close(f->bound);
+			f->bound = -1;
+		}
+	}
 	print_stats(f, seed, iters);
 	printf("# %.1f s\n", rel_now() - t0);
 	EXPECT_EQ(0UL, f->failures) TH_LOG("first: %s", f->first_failure);
@@ -1647,10 +2468,29 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	EXPECT_LT(0UL, f->ok[FZ_ATTACH]);
 	EXPECT_LT(0UL, f->ok[FZ_LINK_CREATE]);
 	EXPECT_LT(0UL, f->ok[FZ_UPDATE]);
+	EXPECT_LT(0UL, f->ok[FZ_NEXT_ID]);
+	EXPECT_LT(0UL, f->ok[FZ_PIN_PATH]);
+	EXPECT_LT(0UL, f->ok[FZ_GET_FD_BY_PIN]);
+	EXPECT_LT(0UL, f->ok[FZ_BIND_TASK]);
+	EXPECT_LT(0UL, f->ok[FZ_UNLINK_PIN]);
 
 	fz_cleanup(_metadata, f);
+	kill(f->child, SIGKILL);
+	waitpid(f->child, NULL, 0);
+	EXPECT_EQ(0, chdir("/"));
+	close(f->tmp_fd);
+	close(f->bpffs_fd);
+	close(f->bpffs_opath);
+	EXPECT_EQ(0, umount2(f->bpffs, 0));
+	unlinkat(AT_FDCWD, f->bpffs, AT_REMOVEDIR);
+	snprintf(path, sizeof(path), "%s/file", f->tmp);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/bpflink", f->tmp);
+	unlink(path);
+	EXPECT_EQ(0, rmdir(f->tmp));
 	close(f->dev);
 	close(f->dev2);
+	close(f->ro);
 	close(f->xdp);
 	close(f->filter);
 	close(f->map);

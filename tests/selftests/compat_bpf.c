@@ -11,10 +11,13 @@
  */
 #include "tcx_test.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -754,6 +757,290 @@ TEST(supervisor_outlived)
 	unlink(res);
 }
 
+/*
+ * The command of the signal tests (this binary with --hold-link FD MODE):
+ * it makes a link through the layer, says "ready PID ID" on fd FD and
+ * waits.  Each signal it gets it reports as "signal NN from PID" (PID 0:
+ * the kernel).  In HOLD_DIE, SIGHUP makes it exit with 3 and any other
+ * signal kills it; in HOLD_STAY and HOLD_GROUP (where it has a process
+ * group of its own), only SIGTERM does.
+ */
+enum { HOLD_DIE, HOLD_STAY, HOLD_GROUP };
+
+static int hold_report = -1, hold_mode;
+
+static void hold_signal(int sig, siginfo_t *si, void *uc)
+{
+	char msg[32] = "signal 00 from ", *p = msg + 15, digits[12];
+	int n = 0, pid = si->si_code == SI_KERNEL ? 0 : si->si_pid;
+
+	msg[7] = '0' + sig / 10;
+	msg[8] = '0' + sig % 10;
+	do {
+		digits[n++] = '0' + pid % 10;
+		pid /= 10;
+	} while (pid);
+	while (n)
+		*p++ = digits[--n];
+	*p++ = '\n';
+	if (write(hold_report, msg, p - msg) < 0 ||
+	    (hold_mode != HOLD_DIE && sig != SIGTERM))
+		return;
+	if (sig == SIGHUP)
+		_exit(3);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static const int forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+};
+
+static int hold_link(int report, int mode)
+{
+	struct sigaction sa = {
+		.sa_sigaction = hold_signal,
+		.sa_flags = SA_SIGINFO,
+	};
+	struct rlimit no_core = { 0, 0 };
+	struct bpf_link_info info;
+	char msg[64];
+	int prog, link;
+	size_t i;
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	hold_report = report;
+	hold_mode = mode;
+	if (mode == HOLD_GROUP && setpgid(0, 0))
+		return 1;
+	prog = tcx_load_dummy();
+	link = link_create(LO_IFINDEX, BPF_TCX_INGRESS, prog, 0, 0);
+	if (prog < 0 || link < 0 || link_info(link, &info))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	snprintf(msg, sizeof(msg), "ready %d %u\n", getpid(), info.id);
+	if (write(report, msg, strlen(msg)) < 0)
+		return 1;
+	/*
+	 * Waiting for a signal that may come twice: on a CPU, so that the
+	 * first one is handled at once, not merged with a second one that
+	 * finds it still pending.
+	 */
+	while (mode == HOLD_STAY)
+		__asm__ __volatile__("" ::: "memory");
+	for (;;)
+		pause();
+}
+
+/* What the command reported next, up to a newline, within @ms. */
+static int read_report(int fd, char *buf, size_t size, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+
+	while (n < size - 1) {
+		if (poll(&pfd, 1, ms) != 1 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+struct held {
+	pid_t sup;		/* tcx-compat */
+	pid_t cmd;		/* the command under it */
+	__u32 link_id;
+	int report;		/* what the command says */
+};
+
+/*
+ * tcx-compat run -- this binary --hold-link, started by @setup in the
+ * child before the exec (NULL: nothing); false if it did not get ready.
+ */
+static bool start_held(struct held *h, int mode, void (*setup)(void *),
+		       void *arg)
+{
+	char self[PATH_MAX], sup[PATH_MAX + 32], fdarg[16], modearg[16];
+	char msg[64], *slash;
+	int p[2];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	snprintf(sup, sizeof(sup), "%s/../compat/tcx-compat", self);
+	*slash = '/';
+	if (pipe(p))
+		return false;
+	h->sup = fork();
+	if (h->sup < 0)
+		return false;
+	if (!h->sup) {
+		close(p[0]);
+		if (setup)
+			setup(arg);
+		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+		snprintf(modearg, sizeof(modearg), "%d", mode);
+		/* The seccomp supervisor alone serves its calls. */
+		unsetenv("LD_PRELOAD");
+		execl(sup, sup, "run", "--", self, "--hold-link", fdarg,
+		      modearg, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	h->report = p[0];
+	return read_report(h->report, msg, sizeof(msg), 30000) > 0 &&
+	       sscanf(msg, "ready %d %u", &h->cmd, &h->link_id) == 2;
+}
+
+/* The link the command held is gone with it. */
+static bool held_link_gone(__u32 id)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_id = id;
+	return count_settles(LO_IFINDEX, BPF_TCX_INGRESS, 0) == 0 &&
+	       sys_bpf(BPF_LINK_GET_FD_BY_ID, &a, ATTR_SIZE) == -ENOENT;
+}
+
+/*
+ * The signals tcx-compat passes on reach the command, tcx-compat exits as
+ * the command did (128 + N when a signal killed it), and the command's
+ * link dies with it.
+ */
+TEST_F(compat, supervisor_signals)
+{
+	char msg[64], want[64];
+	struct query q;
+	struct held h;
+	size_t i;
+	int st;
+
+	if (kernel_native() || getenv("TCX_COMPAT_SUPERVISED"))
+		SKIP(return, "no tcx-compat of our own here");
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++) {
+		int sig = forwarded[i];
+
+		ASSERT_TRUE(start_held(&h, HOLD_DIE, NULL, NULL));
+		ASSERT_EQ(query(LO_IFINDEX, BPF_TCX_INGRESS, &q, 8), 0);
+		EXPECT_EQ(q.count, 1U);
+		EXPECT_EQ(q.link_ids[0], h.link_id);
+		ASSERT_EQ(kill(h.sup, sig), 0);
+		/* Passed on: it comes from tcx-compat. */
+		snprintf(want, sizeof(want), "signal %02d from %d\n", sig,
+			 h.sup);
+		read_report(h.report, msg, sizeof(msg), 30000);
+		EXPECT_STREQ(want, msg) TH_LOG("%s", strsignal(sig));
+		ASSERT_EQ(waitpid(h.sup, &st, 0), h.sup);
+		ASSERT_TRUE(WIFEXITED(st)) TH_LOG("%s", strsignal(sig));
+		EXPECT_EQ(WEXITSTATUS(st), sig == SIGHUP ? 3 : 128 + sig)
+			TH_LOG("%s", strsignal(sig));
+		EXPECT_TRUE(held_link_gone(h.link_id))
+			TH_LOG("%s", strsignal(sig));
+		close(h.report);
+	}
+
+	/* The command killed under it: SIGKILL is not for tcx-compat. */
+	ASSERT_TRUE(start_held(&h, HOLD_DIE, NULL, NULL));
+	ASSERT_EQ(kill(h.cmd, SIGKILL), 0);
+	ASSERT_EQ(waitpid(h.sup, &st, 0), h.sup);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(WEXITSTATUS(st), 128 + SIGKILL);
+	EXPECT_EQ(read_report(h.report, msg, sizeof(msg), 1000), 0);
+	EXPECT_TRUE(held_link_gone(h.link_id));
+	close(h.report);
+}
+
+/* The child: a session of its own, with the terminal as its own. */
+static void take_terminal(void *arg)
+{
+	const char *pts = arg;
+	int fd;
+
+	if (setsid() < 0)
+		_exit(126);
+	fd = open(pts, O_RDWR);
+	if (fd < 0)
+		_exit(126);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+/*
+ * The command under tcx-compat on a terminal of its own, in MODE: ^C and
+ * ^\ typed ten times each reach it once (from the kernel) in tcx-compat's
+ * process group, and not at all from a group of its own: tcx-compat does
+ * not pass them on.  SIGTERM to tcx-compat still is.
+ */
+static void held_on_terminal(struct __test_metadata *_metadata, int mode)
+{
+	char pts[64], msg[64], want[64], rest[128] = "";
+	struct held h;
+	int ptm, st, i;
+	size_t n = 0;
+
+	ptm = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_LE(0, ptm);
+	ASSERT_EQ(0, grantpt(ptm));
+	ASSERT_EQ(0, unlockpt(ptm));
+	ASSERT_EQ(0, ptsname_r(ptm, pts, sizeof(pts)));
+	ASSERT_TRUE(start_held(&h, mode, take_terminal, pts));
+	/* tcx-compat's group has the terminal; the command's is its own. */
+	EXPECT_EQ(tcgetpgrp(ptm), h.sup);
+	EXPECT_EQ(getpgid(h.cmd), mode == HOLD_GROUP ? h.cmd : h.sup);
+	/* Often: a second one may merge with the first, still pending. */
+	for (i = 0; i < 20; i++) {
+		int sig = i % 2 ? SIGQUIT : SIGINT;
+
+		ASSERT_EQ(1, write(ptm, sig == SIGINT ? "\003" : "\034", 1));
+		if (mode != HOLD_GROUP) {
+			snprintf(want, sizeof(want), "signal %02d from 0\n",
+				 sig);
+			read_report(h.report, msg, sizeof(msg), 30000);
+			EXPECT_STREQ(want, msg);
+		}
+		/* What tcx-compat would pass on would come now. */
+		EXPECT_EQ(0, read_report(h.report, msg, sizeof(msg), 300))
+			TH_LOG("%s %d: then %s", strsignal(sig), i / 2 + 1, msg);
+	}
+	ASSERT_EQ(kill(h.sup, SIGTERM), 0);
+	while (n < sizeof(rest) - 1 &&
+	       read_report(h.report, rest + n, sizeof(rest) - n, 30000) > 0)
+		n = strlen(rest);
+	snprintf(want, sizeof(want), "signal 15 from %d\n", h.sup);
+	EXPECT_STREQ(want, rest);
+	ASSERT_EQ(waitpid(h.sup, &st, 0), h.sup);
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(WEXITSTATUS(st), 128 + SIGTERM);
+	EXPECT_TRUE(held_link_gone(h.link_id));
+	close(h.report);
+	close(ptm);
+}
+
+/*
+ * ^C and ^\ go to the terminal's whole foreground process group, the
+ * command included: tcx-compat must not send them a second time.
+ */
+TEST_F(compat, supervisor_terminal_signals)
+{
+	if (kernel_native() || getenv("TCX_COMPAT_SUPERVISED"))
+		SKIP(return, "no tcx-compat of our own here");
+	held_on_terminal(_metadata, HOLD_STAY);
+	held_on_terminal(_metadata, HOLD_GROUP);
+}
+
 /* Links belong to the calling process, not to a supervisor. */
 TEST_F(compat, link_owner)
 {
@@ -870,6 +1157,9 @@ int main(int argc, char **argv)
 	/* For supervisor_outlived: one query, as is, no layer of our own. */
 	if (argc == 2 && !strcmp(argv[1], "--query-lo"))
 		return query(LO_IFINDEX, BPF_TCX_INGRESS, &q, 8) ? 1 : 0;
+	/* For the supervisor's signal tests: see hold_link(). */
+	if (argc == 4 && !strcmp(argv[1], "--hold-link"))
+		return hold_link(atoi(argv[2]), atoi(argv[3]));
 	compat_reexec(argv);
 	return test_harness_run(argc, argv);
 }

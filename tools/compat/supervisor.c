@@ -435,6 +435,18 @@ static int exit_code(int status)
 	return 1;
 }
 
+/*
+ * ^C and ^\ typed on the terminal: the kernel sends them to the whole
+ * foreground process group, the command's as well as ours (a command that
+ * makes a group of its own, as an interactive shell does, takes the
+ * foreground with it): passed on, they would arrive twice.
+ */
+static bool from_terminal(const struct signalfd_siginfo *si)
+{
+	return (si->ssi_signo == SIGINT || si->ssi_signo == SIGQUIT) &&
+	       si->ssi_code == SI_KERNEL;
+}
+
 static int supervise(int listener, pid_t child, int sigfd)
 {
 	struct seccomp_notif_sizes sizes;
@@ -472,7 +484,7 @@ static int supervise(int listener, pid_t child, int sigfd)
 			if (si.ssi_signo == SIGCHLD) {
 				if (!exited && waitpid(child, &status, WNOHANG) == child)
 					exited = true;
-			} else if (!exited) {
+			} else if (!exited && !from_terminal(&si)) {
 				kill(child, si.ssi_signo);
 			}
 		}
