@@ -21,7 +21,8 @@
  *         $(pkg-config --cflags libtcx) -c retcodes.bpf.c -o retcodes.bpf.o
  *   tcxctl attach eth0 ingress obj retcodes.bpf.o name verdict
  *   tcxctl attach eth0 ingress obj retcodes.bpf.o name drop_udp
- *   bpftool map update name redirect_to key 0 0 0 0 value 4 0 0 0
+ *   bpftool prog show name verdict       # its map_ids: redirect_to's id
+ *   bpftool map update id MAP key 0 0 0 0 value 4 0 0 0     # ifindex 4
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
