@@ -527,9 +527,10 @@ static int unit_read(const char *path, struct unit *u)
 /*
  * An Exec line as systemd runs it for instance INST with OBJ set: %i and
  * %I (the same for a name that needs no escaping), ${OBJ}, words split on
- * blanks; tcxctl is this build's.  Anything else that systemd would
- * interpret (quotes, other specifiers or variables, prefixes) is refused:
- * the test must not run something other than what the unit says.
+ * blanks; tcxctl is this build's, rm is /bin/rm.  Anything else that
+ * systemd would interpret (quotes, other specifiers or variables,
+ * prefixes) is refused: the test must not run something other than what
+ * the unit says.
  */
 static int exec_argv(ex_t *self, const char *line, const char *inst,
 		     char *buf, size_t len, char *argv[EX_MAX_ARGS])
@@ -565,9 +566,12 @@ static int exec_argv(ex_t *self, const char *line, const char *inst,
 		argv[n++] = (char *)p;
 	}
 	argv[n] = NULL;
-	if (!n || strcmp(argv[0], "tcxctl"))
+	if (n && !strcmp(argv[0], "tcxctl"))
+		argv[0] = self->tcxctl;
+	else if (n && !strcmp(argv[0], "rm"))
+		argv[0] = "/bin/rm";
+	else
 		return -EINVAL;
-	argv[0] = self->tcxctl;
 	return 0;
 }
 
@@ -625,7 +629,7 @@ TEST_F_TIMEOUT(ex, unit_held_link, EX_TIMEOUT)
 /*
  * tcx-example-pin@.service: ExecStart attaches and exits 0, leaving the
  * link pinned at the unit's path and working; ExecStop removes the pin and
- * with it the link and the program.
+ * with it the link and the program, on native tcx as well.
  */
 TEST_F_TIMEOUT(ex, unit_pinned_link, EX_TIMEOUT)
 {
