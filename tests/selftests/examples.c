@@ -3,9 +3,10 @@
  * What README.md shows of examples/, run as a reader runs it: the
  * return-code programs of examples/retcodes.bpf.c attached with tcxctl,
  * real UDP packets through veth pairs, each code doing what the README
- * says; and the systemd units of examples/systemd, their Exec lines read
- * from the unit files (so that the test follows the files) and run as
- * systemd would: ExecStart, SIGTERM to stop a held link, ExecStop.
+ * says; the systemd units of examples/systemd, their Exec lines read from
+ * the unit files (so that the test follows the files) and run as systemd
+ * would: ExecStart, SIGTERM to stop a held link, ExecStop; and the
+ * README's commands for moving a device from cls_bpf, read from it.
  *
  *     nsC                    nsS                     nsK
  *   c0 10.0.7.1/24 ------ s0 10.0.7.2/24
@@ -27,6 +28,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_ether.h>
+
+#include "../bpf/datapath.h"		/* DP_PORT, which dp_cls.bpf.o drops */
 
 #define EX_PORT		7000	/* examples/retcodes.bpf.c's RETCODES_PORT */
 #define EX_SERVER	"10.0.7.2"
@@ -51,6 +54,7 @@ FIXTURE(ex)
 	char tcxctl[PATH_MAX];
 	char obj[PATH_MAX];
 	char units[PATH_MAX];
+	char readme[PATH_MAX];
 	char pin[PATH_MAX];		/* what a pinned-link unit pinned */
 };
 
@@ -275,6 +279,9 @@ FIXTURE_SETUP(ex)
 	ret = sibling_path(self->units, sizeof(self->units),
 			   "../../examples/systemd", R_OK);
 	ASSERT_EQ(0, ret) TH_LOG("no examples/systemd in the tree");
+	ret = sibling_path(self->readme, sizeof(self->readme),
+			   "../../README.md", R_OK);
+	ASSERT_EQ(0, ret) TH_LOG("no README.md in the tree");
 
 	for (i = 0; i < NS_MAX; i++)
 		snprintf(self->ns[i], sizeof(self->ns[i]), "tcxex%c%d",
@@ -323,27 +330,35 @@ static bool udp_got(int fd, int ms)
  * 'S' nsS's socket got it, 'K' nsK's, '-' nobody (within NO_RX_MS after
  * the first that must not arrive), '?' it could not be sent.
  */
-static char send_code(ex_t *self, int code)
+/* One datagram from nsC to the server's PORT: 0, or -1. */
+static int udp_send(ex_t *self, __u16 port)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
-		.sin_port = htons(EX_PORT + code),
+		.sin_port = htons(port),
 	};
-	int fd, ms = RX_WAIT_MS;
-	bool s, k;
+	int fd, ret = -1;
 
 	inet_pton(AF_INET, EX_SERVER, &sin.sin_addr);
 	if (ns_enter(self, NS_C))
-		return '?';
+		return -1;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ns_leave(self);
 	if (fd < 0)
-		return '?';
-	if (sendto(fd, "tcx", 3, 0, (struct sockaddr *)&sin, sizeof(sin)) != 3) {
-		close(fd);
-		return '?';
-	}
+		return -1;
+	if (sendto(fd, "tcx", 3, 0, (struct sockaddr *)&sin, sizeof(sin)) == 3)
+		ret = 0;
 	close(fd);
+	return ret;
+}
+
+static char send_code(ex_t *self, int code)
+{
+	int ms = RX_WAIT_MS;
+	bool s, k;
+
+	if (udp_send(self, EX_PORT + code))
+		return '?';
 	/* Wait long only where the datagram should be, then look around. */
 	s = udp_got(self->rx[code], code == EX_REDIRECT ? NO_RX_MS : ms);
 	k = udp_got(self->sink, code == EX_REDIRECT && !s ? ms : NO_RX_MS);
@@ -668,6 +683,123 @@ TEST_F_TIMEOUT(ex, unit_pinned_link, EX_TIMEOUT)
 	ASSERT_TRUE(s0_count_is(self, 0));
 	EXPECT_EQ('S', send_code(self, EX_DROP));
 	self->pin[0] = '\0';
+}
+
+/*
+ * The commands of README.md's "Moving a device over" block, for s0 and
+ * with retcodes.bpf.o's verdict as the program that moves: the device has
+ * clsact with a cls_bpf filter (dp_cls.bpf.o, which drops UDP to DP_PORT)
+ * as tc(8) adds it; each command must succeed, and afterwards verdict is
+ * there through a pinned link, the filter and the qdisc are gone.
+ */
+static int readme_block(ex_t *self, const char *after, char lines[][512],
+			int max)
+{
+	char line[512], *hash;
+	bool found = false, in = false;
+	int n = 0;
+	FILE *f;
+
+	f = fopen(self->readme, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!found) {
+			found = strstr(line, after) != NULL;
+			continue;
+		}
+		if (!in) {
+			in = !strcmp(line, "```sh");
+			continue;
+		}
+		if (!strcmp(line, "```"))
+			break;
+		hash = strstr(line, " #");
+		if (hash)
+			*hash = '\0';
+		snprintf(lines[n++], sizeof(lines[0]), "%s", line);
+	}
+	fclose(f);
+	return in ? n : -ENOENT;
+}
+
+/* SRC with each FROM replaced by TO, into DST: 0, or -E2BIG. */
+static int replace(char *dst, size_t len, const char *src, const char *from,
+		   const char *to)
+{
+	size_t o = 0, fl = strlen(from), tl = strlen(to);
+
+	while (*src) {
+		if (!strncmp(src, from, fl)) {
+			if (o + tl >= len)
+				return -E2BIG;
+			memcpy(dst + o, to, tl);
+			o += tl;
+			src += fl;
+		} else {
+			if (o + 1 >= len)
+				return -E2BIG;
+			dst[o++] = *src++;
+		}
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+TEST_F_TIMEOUT(ex, moving_from_cls_bpf, EX_TIMEOUT)
+{
+	__u32 ids[TCX_MAX_PROGS], links[TCX_MAX_PROGS];
+	char lines[8][512], a[PATH_MAX + 512], c[PATH_MAX + 512];
+	char prog[PATH_MAX + 32], cls[PATH_MAX], *pin, *path;
+	const char *ns = self->ns[NS_S];
+	int i, n, dp, ret;
+
+	n = readme_block(self, "Moving a device over", lines, 8);
+	ASSERT_LE(3, n) TH_LOG("no commands after \"Moving a device over\"");
+	ret = tcx_bpf_obj_path(cls, sizeof(cls), "dp_cls.bpf.o");
+	ASSERT_EQ(0, ret) TH_LOG("dp_cls.bpf.o: %s", strerror(-ret));
+	dp = udp_open(self, NS_S, DP_PORT);
+	ASSERT_LE(0, dp);
+
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev s0 clsact && "
+			"ip netns exec %s tc filter add dev s0 ingress bpf da obj %s sec classifier",
+			ns, ns, cls));
+	ASSERT_EQ(0, udp_send(self, DP_PORT));
+	EXPECT_FALSE(udp_got(dp, NO_RX_MS));
+
+	/* tcxctl as the README types it: this build's, first in PATH. */
+	snprintf(prog, sizeof(prog), "%s", self->tcxctl);
+	*strrchr(prog, '/') = '\0';
+	ret = asprintf(&path, "%s:%s", prog, getenv("PATH") ?: "/usr/bin");
+	ASSERT_LT(0, ret);
+	ASSERT_EQ(0, setenv("PATH", path, 1));
+	free(path);
+
+	snprintf(prog, sizeof(prog), "obj %s name verdict", self->obj);
+	for (i = 0; i < n; i++) {
+		char *argv[] = { "/bin/sh", "-c", c, NULL };
+
+		ASSERT_EQ(0, replace(a, sizeof(a), lines[i], "obj prog.o sec tc",
+				     prog));
+		ASSERT_EQ(0, replace(c, sizeof(c), a, "eth0", "s0"));
+		pin = strstr(c, "/sys/fs/bpf/");
+		if (pin && !self->pin[0]) {
+			snprintf(self->pin, sizeof(self->pin), "%s", pin);
+			self->pin[strcspn(self->pin, " ")] = '\0';
+			unlink(self->pin);
+		}
+		EXPECT_EQ(0, run_in_s(self, argv)) TH_LOG("README: %s", c);
+	}
+
+	ASSERT_EQ(1, s0_progs(self, ids, links));
+	EXPECT_NE(0U, links[0]);
+	EXPECT_NE(0, sh("ip netns exec %s tc qdisc show dev s0 | grep -q clsact", ns));
+	ASSERT_EQ(0, udp_send(self, DP_PORT));
+	EXPECT_TRUE(udp_got(dp, RX_WAIT_MS)) TH_LOG("the cls_bpf filter is still there");
+	EXPECT_EQ('-', send_code(self, EX_DROP));
+	EXPECT_EQ('S', send_code(self, EX_PASS));
+	close(dp);
 }
 
 TEST_HARNESS_MAIN
