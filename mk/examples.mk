@@ -23,6 +23,10 @@ EX_MULTIARCH	:= $(shell clang -print-multiarch 2>/dev/null || gcc -print-multiar
 
 tests: examples-bpf
 
+# The selftest also runs bookworm-backports' bpftool 7.5 under tcx-compat,
+# from where mk/compat-tests.mk puts it for the VM.
+examples-bpf: $(BUILD)/compat-tests/bpftool $(BUILD)/compat-tests/libbpf.so.1
+
 examples-bpf: $(EX_OUT)/retcodes.bpf.o
 
 $(EX_INC)/tcx:

@@ -550,7 +550,7 @@ TEST_F_TIMEOUT(ex, what_other_tools_see, EX_TIMEOUT)
 
 	if (sibling_path(bt75, sizeof(bt75), "../compat-tests/bpftool", X_OK) ||
 	    sibling_path(compat, sizeof(compat), "../compat/tcx-compat", X_OK)) {
-		TH_LOG("no bpftool 7.5 or tcx-compat next to the build: not compared");
+		TH_LOG("no bpftool 7.5 or tcx-compat next to the build (make tests): not compared");
 		return;
 	}
 	snprintf(cmd, sizeof(cmd), "%s net show dev s0", bt75);
