@@ -109,6 +109,9 @@ check:
 	@echo "== the test harness, fed broken results on purpose"
 	@tests/harness-check 2>&1 | tee $(RESULTS)/harness.tap; \
 		echo $${PIPESTATUS[0]} >$(RESULTS)/harness.rc
+	@echo "== README against the tree: dkms.conf, examples, systemd units"
+	@tests/readme-check 2>&1 | tee $(RESULTS)/readme.tap; \
+		echo $${PIPESTATUS[0]} >$(RESULTS)/readme.rc
 	@echo "== selftests in the VM"
 	@tests/vm/run -- tests/selftests/run $(RESULTS); echo $$? >$(RESULTS)/vm.rc
 	@$(SUBMAKE) check-612

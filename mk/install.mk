@@ -8,7 +8,8 @@
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #                               tcxctl, libtcx, headers, tcx.pc, tcx-compat,
 #                               libtcx-compat.so, man pages, bash
-#                               completion, udev rule, examples
+#                               completion, udev rule, examples (retcodes.bpf.c,
+#                               the systemd units)
 #   make check-install          libtcx as its users get it (part of every build:
 #                               examples/loader is built from the installed files)
 #   make deb                    tcx-dkms, tcxctl, libtcx1, libtcx-dev in build/deb
@@ -61,7 +62,9 @@ install: tools
 		PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) MANDIR=$(MANDIR) install
 	$(INSTALL) -D -m 0644 data/60-tcx.rules $(DESTDIR)$(UDEVRULESDIR)/60-tcx.rules
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples \
-		data/tcx.conf data/61-tcx-group.rules
+		data/tcx.conf data/61-tcx-group.rules examples/retcodes.bpf.c \
+		examples/systemd/tcx-example-hold@.service \
+		examples/systemd/tcx-example-pin@.service
 
 deb:
 	scripts/deb.sh build $(BUILD)/deb
@@ -77,7 +80,8 @@ check-packaging: tests
 # after <linux/bpf.h>, this host's 6.1 one and 6.6+'s (bookworm-backports'
 # linux-libc-dev, which defines tcx's return codes itself), and nothing
 # lands in linux-libc-dev's include/linux; examples/loader.c builds with
-# the command it documents; libtcx says why it refuses a bad TCX_BACKEND.
+# the command it documents, examples/retcodes.bpf.c with <tcx/tcx.h> as
+# installed; libtcx says why it refuses a bad TCX_BACKEND.
 STAGE		:= $(BUILD)/install-check
 STAGE_INC	:= $(STAGE)/usr/local/include
 STAGE_ENV	:= PKG_CONFIG_PATH=$(STAGE)/usr/local/lib/pkgconfig \
@@ -108,6 +112,10 @@ check-install: tools
 	done
 	@cd $(STAGE) && $(STAGE_ENV) $(CC) -Wall -Wextra -Werror -o loader \
 		$(CURDIR)/examples/loader.c $$($(STAGE_ENV) pkg-config --cflags --libs libtcx libbpf)
+	@cd $(STAGE) && $(STAGE_ENV) clang -O2 -g -target bpf -Wall -Werror \
+		-idirafter /usr/include/$$(gcc -print-multiarch) \
+		$$($(STAGE_ENV) pkg-config --cflags libtcx) -c -o retcodes.bpf.o \
+		usr/local/share/doc/tcx-dkms/examples/retcodes.bpf.c
 	@out=$$(TCX_BACKEND=bogus LD_LIBRARY_PATH=$(STAGE)/usr/local/lib \
 		$(STAGE)/loader obj prog lo 2>&1); \
 	[ "$$out" = "libtcx: TCX_BACKEND=bogus names no backend: use module or native"$$'\n'"loader: libtcx backend: Invalid argument" ] || \

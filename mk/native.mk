@@ -53,7 +53,7 @@ selftests-host: tests
 
 # The suites of shared semantics; stress, fuzz_ioctl, faults and permissions
 # exercise the module itself and are not run against native tcx.
-NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl hardening compat_preload \
+NATIVE_TESTS	:= ioctl_abi tc_opts tc_links datapath tcxctl hardening examples compat_preload \
 		   compat_supervised module_unload
 
 # compat-tests: bpftool 7.5 next to the build, which tcxctl's selftest
