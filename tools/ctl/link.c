@@ -229,6 +229,14 @@ static int link_unpin(struct cmdline *c)
 		     NEEDS_NET_ADMIN, id);
 	if (err)
 		fail("unpinning link %u failed: %s", id, errdesc(err));
+	/*
+	 * On native tcx a pin at a chosen path is a bpffs file that libtcx
+	 * does not track; named as the link, it goes too.  (The module's
+	 * path pin went with tcx_link_unpin().)
+	 */
+	if (ref.path && unlink(ref.path) && errno != ENOENT)
+		fail("unpinning link %u: cannot remove %s: %s", id, ref.path,
+		     errdesc(errno));
 	/* Unless someone else holds the link, this detaches and frees it. */
 	close(fd);
 	return 0;
