@@ -87,6 +87,27 @@ static __always_inline int tcx_action_code(struct sk_buff *skb, int code)
 	}
 }
 
+/*
+ * bpf_prog_run(), with its run-time statistics branch (sysctl
+ * kernel.bpf_stats_enabled) out of line: inlined, that branch keeps the
+ * program and its start time live across the program's call, and the hook
+ * then saves and restores three more registers on every packet.
+ */
+static noinline u32 tcx_prog_run_stats(const struct bpf_prog *prog,
+				       struct sk_buff *skb)
+{
+	return bpf_prog_run(prog, skb);
+}
+
+static __always_inline u32 tcx_prog_run(const struct bpf_prog *prog,
+					struct sk_buff *skb)
+{
+	cant_migrate();
+	if (static_branch_unlikely(&bpf_stats_enabled_key))
+		return tcx_prog_run_stats(prog, skb);
+	return bpf_dispatcher_nop_func(skb, prog->insnsi, prog->bpf_func);
+}
+
 /* @prog is the array's first program, which the caller has checked for. */
 static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 				   struct bpf_prog *prog, struct sk_buff *skb)
@@ -96,7 +117,7 @@ static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 
 	do {
 		bpf_compute_data_pointers(skb);
-		ret = bpf_prog_run(prog, skb);
+		ret = tcx_prog_run(prog, skb);
 		if (ret != TCX_NEXT)
 			break;
 		prog = READ_ONCE(*++slot);

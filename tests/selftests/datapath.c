@@ -867,6 +867,63 @@ TEST_F_TIMEOUT(dp, chain_order, DP_TIMEOUT)
 	close(rx);
 }
 
+static __u64 run_cnt(dp_t *self, const char *name, __u64 *run_time_ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd(self, name), &info, &len))
+		return ~0ULL;
+	if (run_time_ns)
+		*run_time_ns = info.run_time_ns;
+	return info.run_cnt;
+}
+
+/*
+ * With BPF run-time statistics on, every program of the chain counts each
+ * packet it ran for, and its run time; with them off again, none counts,
+ * and the chain still runs.
+ */
+TEST_F_TIMEOUT(dp, run_stats, DP_TIMEOUT)
+{
+	static const char *const names[] = { "rec1", "rec2", "rec3" };
+	__u64 ns, cnt[3];
+	char buf[64];
+	int i, rx, stats_fd;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS,
+				    names[i]));
+	rx = udp_open(self, NS_R, AF_INET, DP_PORT);
+	ASSERT_LE(0, rx);
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	ASSERT_LE(0, stats_fd);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
+		ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+	}
+	close(stats_fd);
+	EXPECT_STREQ("1,2,3,1,2,3,1,2,3", order_str(self, buf, sizeof(buf)));
+	/* Other packets (ARP) may have met the chain too: all of it. */
+	cnt[0] = run_cnt(self, names[0], &ns);
+	EXPECT_LE(3ULL, cnt[0]);
+	EXPECT_GT(100ULL, cnt[0]);
+	EXPECT_LT(0ULL, ns);
+	for (i = 1; i < 3; i++) {
+		ns = 0;
+		cnt[i] = run_cnt(self, names[i], &ns);
+		EXPECT_EQ(cnt[0], cnt[i]);
+		EXPECT_LT(0ULL, ns);
+	}
+
+	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
+	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
+	EXPECT_EQ(12U, order_count(self));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(cnt[i], run_cnt(self, names[i], NULL));
+	close(rx);
+}
+
 /* TCX_DROP in the middle ends the chain: the program after it never runs. */
 TEST_F_TIMEOUT(dp, drop_mid_chain, DP_TIMEOUT)
 {
