@@ -5,7 +5,7 @@
 #   make bench      packet rates (pktgen, ingress and egress, 1..63
 #                   programs), attach+detach rates and memory per device,
 #                   in one VM boot on 6.1, and the packet rates of native
-#                   tcx in a second boot on 6.12 (BENCH_KERNELS; 20-25
+#                   tcx in a second boot on 6.12 (BENCH_KERNELS; 25-30
 #                   minutes; not part of check).
 #                   Table on stdout, CSV and plot in build/bench, the
 #                   latest table in bench/RESULTS.md.  See bench/run.
