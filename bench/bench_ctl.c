@@ -15,7 +15,9 @@
  *   bench_ctl attach-many tcx|tc DIR PREFIX COUNT
  *	bench_drop on each of PREFIX0 .. PREFIX<COUNT-1>
  *   bench_ctl stats DIR IFNAME
- *	"PACKETS PASSED DROPPED", the tcx hook's own counters (tcx_query)
+ *	"PACKETS PASSED DROPPED PROGS": the tcx hook's own counters and the
+ *	number of programs on it (tcx_query); the counters are "-" on native
+ *	tcx, which has none
  *   bench_ctl cp METHOD DIR IFNAME PRE SECONDS RUNS
  *	PRE programs attached first, then RUNS times: attach+detach pairs of
  *	one more program for at least SECONDS; one line per run:
@@ -368,9 +370,13 @@ static int cmd_stats(int argc, char **argv)
 	ret = tcx_query(ifindex_of(argv[1]), parse_dir(argv[0]), &q);
 	if (ret)
 		die("tcx query %s: %s", argv[1], strerror(-ret));
-	printf("%llu %llu %llu\n", (unsigned long long)q.stats.packets,
-	       (unsigned long long)q.stats.passed,
-	       (unsigned long long)q.stats.dropped);
+	if (q.unavailable & TCX_QUERY_NO_STATS)
+		printf("- - - %u\n", q.count);
+	else
+		printf("%llu %llu %llu %u\n",
+		       (unsigned long long)q.stats.packets,
+		       (unsigned long long)q.stats.passed,
+		       (unsigned long long)q.stats.dropped, q.count);
 	return 0;
 }
 

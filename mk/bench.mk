@@ -4,11 +4,14 @@
 #
 #   make bench      packet rates (pktgen, ingress and egress, 1..63
 #                   programs), attach+detach rates and memory per device,
-#                   in one VM boot (12-15 minutes; not part of check).
+#                   in one VM boot on 6.1, and the packet rates of native
+#                   tcx in a second boot on 6.12 (BENCH_KERNELS; 25-30
+#                   minutes; not part of check).
 #                   Table on stdout, CSV and plot in build/bench, the
 #                   latest table in bench/RESULTS.md.  See bench/run.
 #                   Then where one packet's instructions go at N = 1, on
-#                   6.1 with tcx.ko and on 6.12 (bench/profile, 3 minutes).
+#                   6.1 with tcx.ko and on 6.12 (bench/profile, 3 minutes:
+#                   it needs the 6.12 kernel whatever BENCH_KERNELS says).
 #                   Then the cost of a bpf() call under the compatibility
 #                   layer (bench/compat, 2 minutes).
 
