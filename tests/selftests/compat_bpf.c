@@ -793,7 +793,8 @@ static void hold_signal(int sig, siginfo_t *si, void *uc)
 }
 
 static const int forwarded[] = {
-	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+	SIGVTALRM, SIGPROF, SIGPWR,
 };
 
 static int hold_link(int report, int mode)

@@ -503,9 +503,19 @@ static int supervise(int listener, pid_t child, int sigfd)
 	return exit_code(status);
 }
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+static const int forwarded_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+	SIGVTALRM, SIGPROF, SIGPWR,
+};
+
 static int run(char **argv)
 {
 	int sock[2], listener, sigfd, fd;
+	size_t i;
 	sigset_t mask, old;
 	pid_t child;
 
@@ -532,15 +542,15 @@ static int run(char **argv)
 	if (fd > 2)
 		close(fd);
 
-	/* Signals for the command go to it; we stay to serve its calls. */
+	/*
+	 * Signals for the command go to it; we stay to serve its calls.  The
+	 * ones others send that would end us by default: one left out would
+	 * kill the supervisor and leave the command without answers.
+	 */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGUSR2);
+	for (i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&mask, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
