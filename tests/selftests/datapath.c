@@ -65,27 +65,6 @@ FIXTURE(dp)
 
 typedef FIXTURE_DATA(dp) dp_t;
 
-/* Shell commands of the topology; a failure names the command. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 32, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " >/dev/null 2>&1");
-	ret = system(cmd);
-	if (ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret)) {
-		fprintf(stderr, "# failed: %s\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
 static int ns_enter(dp_t *self, int ns)
 {
 	return setns(self->nsfd[ns], CLONE_NEWNET) ? -errno : 0;
@@ -121,26 +100,6 @@ static int dev_info(dp_t *self, int ns, const char *name, int *ifindex,
 	return ret;
 }
 
-/* ip(8) commands, one per line, run in netns NS by one ip process. */
-static int ip_batch(const char *ns, const char *cmds)
-{
-	char cmd[128];
-	FILE *ip;
-	int ret;
-
-	snprintf(cmd, sizeof(cmd), "ip -n %s -batch - >/dev/null", ns);
-	ip = popen(cmd, "w");
-	if (!ip)
-		return -1;
-	fputs(cmds, ip);
-	ret = pclose(ip);
-	if (ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret)) {
-		fprintf(stderr, "# failed in %s:\n%s", ns, cmds);
-		return -1;
-	}
-	return 0;
-}
-
 /* Write a sysctl of netns NS: /proc/sys/net belongs to the reader's netns. */
 static int ns_sysctl(dp_t *self, int ns, const char *path, const char *val)
 {
@@ -156,16 +115,6 @@ static int ns_sysctl(dp_t *self, int ns, const char *path, const char *val)
 	}
 	ns_leave(self);
 	return ret;
-}
-
-/* What "ip netns del" does: the netns goes once nothing else holds it. */
-static void ns_del(const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	umount2(path, MNT_DETACH);
-	unlink(path);
 }
 
 /*
@@ -196,7 +145,7 @@ static void topo_destroy(dp_t *self)
 			close(self->nsfd[i]);
 		self->nsfd[i] = -1;
 		if (self->ns[i][0])
-			ns_del(self->ns[i]);
+			tcx_ns_del(self->ns[i]);
 	}
 }
 
@@ -206,7 +155,7 @@ static int topo_build(dp_t *self)
 	char path[64], cmds[1024];
 	int i;
 
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", a, r, b))
+	if (tcx_sh("ip netns add %s && ip netns add %s && ip netns add %s", a, r, b))
 		return -1;
 	for (i = 0; i < NS_MAX; i++) {
 		snprintf(path, sizeof(path), "/run/netns/%s", self->ns[i]);
@@ -229,7 +178,7 @@ static int topo_build(dp_t *self)
 		 "route add 10.0.3.0/24 via 10.0.1.254\n"
 		 "route add fd02::/64 via fd01::254\n"
 		 "route add fd03::/64 via fd01::254\n", r);
-	if (ip_batch(a, cmds))
+	if (tcx_ip_batch(a, cmds))
 		return -1;
 	snprintf(cmds, sizeof(cmds),
 		 "link set lo up\n"
@@ -241,18 +190,18 @@ static int topo_build(dp_t *self)
 		 "link set y1 up\n"
 		 "link set y2 up\n"
 		 "route add 10.0.4.0/24 via 10.0.1.1\n", b);
-	if (ip_batch(r, cmds))
+	if (tcx_ip_batch(r, cmds))
 		return -1;
-	if (ip_batch(b,
-		     "link set lo up\n"
-		     "addr add 10.0.2.2/24 dev x2\n"
-		     "addr add 10.0.3.2/32 dev x2\n"
-		     "addr add 10.0.4.2/32 dev x2\n"
-		     "addr add fd02::2/64 dev x2 nodad\n"
-		     "addr add fd03::2/128 dev x2 nodad\n"
-		     "link set x2 up\n"
-		     "route add default via 10.0.2.254\n"
-		     "route add default via fd02::254\n"))
+	if (tcx_ip_batch(b,
+			 "link set lo up\n"
+			 "addr add 10.0.2.2/24 dev x2\n"
+			 "addr add 10.0.3.2/32 dev x2\n"
+			 "addr add 10.0.4.2/32 dev x2\n"
+			 "addr add fd02::2/64 dev x2 nodad\n"
+			 "addr add fd03::2/128 dev x2 nodad\n"
+			 "link set x2 up\n"
+			 "route add default via 10.0.2.254\n"
+			 "route add default via fd02::254\n"))
 		return -1;
 	if (dev_info(self, NS_A, "x1", &self->x1, NULL) ||
 	    dev_info(self, NS_R, "y1", &self->y1, self->mac_y1) ||
@@ -744,9 +693,9 @@ TEST_F_TIMEOUT(dp, ping_through_all_hooks, DP_TIMEOUT)
 		snprintf(name, sizeof(name), "seen%d", hooks[i].prog);
 		ASSERT_EQ(0, attach(self, hooks[i].ns, dev, hooks[i].dir, name));
 	}
-	ASSERT_EQ(0, sh("ip netns exec %s ping -c 2 -i 0.2 -W 5 10.0.1.254",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s ping -c 2 -i 0.2 -W 5 10.0.1.254",
 			self->ns[NS_A]));
-	ASSERT_EQ(0, sh("ip netns exec %s ping -6 -c 2 -i 0.2 -W 5 fd01::254",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s ping -6 -c 2 -i 0.2 -W 5 fd01::254",
 			self->ns[NS_A]));
 
 	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
@@ -1138,21 +1087,21 @@ TEST_F_TIMEOUT(dp, clsact_tc_command, DP_TIMEOUT)
 	ASSERT_LE(0, rx);
 
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rec1"));
-	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev y1 clsact", r));
-	ASSERT_EQ(0, sh("ip netns exec %s tc filter add dev y1 ingress bpf da obj %s sec classifier",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc qdisc add dev y1 clsact", r));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc filter add dev y1 ingress bpf da obj %s sec classifier",
 			r, obj));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, RX_WAIT_MS / 2, NULL));
 	EXPECT_STREQ(native ? "1" : "", order_str(self, buf, sizeof(buf)));
-	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc del dev y1 clsact", r));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc qdisc del dev y1 clsact", r));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	EXPECT_STREQ(native ? "1,1" : "1", order_str(self, buf, sizeof(buf)));
 
 	order_reset(self);
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_EGRESS, "rec2"));
-	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev x1 clsact", a));
-	ASSERT_EQ(0, sh("ip netns exec %s tc filter add dev x1 egress bpf da obj %s sec classifier",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc qdisc add dev x1 clsact", a));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc filter add dev x1 egress bpf da obj %s sec classifier",
 			a, obj));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
@@ -1177,10 +1126,10 @@ TEST_F_TIMEOUT(dp, nft_ingress_order, DP_TIMEOUT)
 	int rx_old, rx_new;
 
 	ASSERT_TRUE(have_nft()) TH_LOG("no nft(8): scripts/deps.sh installs nftables");
-	ASSERT_EQ(0, sh("ip netns exec %s nft add table netdev tcxdp", r));
-	ASSERT_EQ(0, sh("ip netns exec %s nft 'add chain netdev tcxdp in { type filter hook ingress device y1 priority -10000; }'",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft add table netdev tcxdp", r));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft 'add chain netdev tcxdp in { type filter hook ingress device y1 priority -10000; }'",
 			r));
-	ASSERT_EQ(0, sh("ip netns exec %s nft add rule netdev tcxdp in udp dport %d counter drop",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft add rule netdev tcxdp in udp dport %d counter drop",
 			r, DP_PORT_NEW));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "rewrite_port"));
 	rx_old = udp_open(self, NS_R, AF_INET, DP_PORT);
@@ -1191,7 +1140,7 @@ TEST_F_TIMEOUT(dp, nft_ingress_order, DP_TIMEOUT)
 	EXPECT_GT(0, udp_recv(rx_new, RX_WAIT_MS / 2, NULL));
 	EXPECT_GT(0, udp_recv(rx_old, 0, NULL));
 	EXPECT_STREQ("5", order_str(self, buf, sizeof(buf)));
-	EXPECT_EQ(0, sh("ip netns exec %s nft list chain netdev tcxdp in | grep -q 'packets 1 '",
+	EXPECT_EQ(0, tcx_sh("ip netns exec %s nft list chain netdev tcxdp in | grep -q 'packets 1 '",
 			r));
 	close(rx_old);
 	close(rx_new);
@@ -1215,10 +1164,10 @@ TEST_F_TIMEOUT(dp, nft_egress_order, DP_TIMEOUT)
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	EXPECT_STREQ("1", order_str(self, buf, sizeof(buf)));
 
-	ASSERT_EQ(0, sh("ip netns exec %s nft add table netdev tcxdp", a));
-	ASSERT_EQ(0, sh("ip netns exec %s nft 'add chain netdev tcxdp out { type filter hook egress device x1 priority 10000; }'",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft add table netdev tcxdp", a));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft 'add chain netdev tcxdp out { type filter hook egress device x1 priority 10000; }'",
 			a));
-	ASSERT_EQ(0, sh("ip netns exec %s nft add rule netdev tcxdp out udp dport %d counter drop",
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s nft add rule netdev tcxdp out udp dport %d counter drop",
 			a, DP_PORT));
 	ASSERT_EQ(0, udp_send(self, NS_A, "10.0.1.254", DP_PORT));
 	EXPECT_GT(0, udp_recv(rx, NO_RX_MS, NULL));
@@ -1322,7 +1271,7 @@ TEST_F_TIMEOUT(dp, redirect_loop_bounded, DP_TIMEOUT)
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	ASSERT_EQ(0, attach(self, NS_A, self->x1, TCX_DIR_INGRESS, "seen1"));
 	/* Resolve x1 first, so that the packet goes out from sendto(). */
-	ASSERT_EQ(0, sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", self->ns[NS_R]));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", self->ns[NS_R]));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_EGRESS, "redir"));
 	ASSERT_EQ(0, udp_send(self, NS_R, "10.0.4.2", DP_PORT));
 	msleep(NO_RX_MS);
@@ -1400,13 +1349,13 @@ static void redirect_neigh(struct __test_metadata *_metadata, dp_t *self,
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir_neigh"));
 	rx = udp_open(self, NS_B, family, DP_PORT);
 	ASSERT_LE(0, rx);
-	ASSERT_EQ(0, sh("! ip -n %s neigh show to %s dev y2 | grep -q lladdr",
+	ASSERT_EQ(0, tcx_sh("! ip -n %s neigh show to %s dev y2 | grep -q lladdr",
 			r, nh_addr));
 
 	ASSERT_EQ(0, udp_send(self, NS_A, nh_addr, DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, &ifindex));
 	EXPECT_EQ(self->x2, ifindex);
-	EXPECT_EQ(0, sh("ip -n %s neigh show to %s dev y2 | grep -q lladdr",
+	EXPECT_EQ(0, tcx_sh("ip -n %s neigh show to %s dev y2 | grep -q lladdr",
 			r, nh_addr));
 
 	if (!v4) {
@@ -1430,7 +1379,7 @@ static void redirect_neigh(struct __test_metadata *_metadata, dp_t *self,
 	ASSERT_EQ(0, udp_send(self, NS_A, far, DP_PORT));
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, &ifindex));
 	EXPECT_EQ(self->x2, ifindex);
-	EXPECT_EQ(0, sh("! ip -n %s neigh show to %s | grep -q .", r, far));
+	EXPECT_EQ(0, tcx_sh("! ip -n %s neigh show to %s | grep -q .", r, far));
 	ASSERT_EQ(0, query(self, NS_R, self->y1, TCX_DIR_INGRESS, &q, NULL, 0));
 	if (tcx_test_has_stats(&q)) {
 		EXPECT_EQ(2ULL, q.stats.redirected);
@@ -1572,16 +1521,16 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
 			       "no such ifindex");
 
-	ASSERT_EQ(0, sh("ip -n %s link add name gone type veth peer name gone2", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link add name gone type veth peer name gone2", r));
 	ASSERT_EQ(0, dev_info(self, NS_R, "gone", &gone, NULL));
-	ASSERT_EQ(0, sh("ip -n %s link del gone", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link del gone", r));
 	cfg.ifindex = gone;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
 			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
 			       "deleted target");
 
-	ASSERT_EQ(0, sh("ip -n %s link set y2 down", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set y2 down", r));
 	cfg.ifindex = self->y2;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
@@ -1592,7 +1541,7 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
 			       NS_A, "10.0.2.2", rx, DP_ID_REDIR,
 			       "target down, ingress");
-	ASSERT_EQ(0, sh("ip -n %s link set y2 up", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set y2 up", r));
 
 	ASSERT_EQ(0, detach(self, NS_R, self->y1, TCX_DIR_INGRESS, "redir"));
 	ASSERT_EQ(0, attach(self, NS_R, self->y1, TCX_DIR_INGRESS, "verdict"));
@@ -1608,9 +1557,9 @@ TEST_F_TIMEOUT(dp, redirect_failures, DP_TIMEOUT)
 	ASSERT_EQ(0, set_cfg(self, &cfg));
 	expect_redirect_failed(_metadata, self, NS_R, self->y1, TCX_DIR_INGRESS,
 			       NS_A, "10.0.2.2", rx, DP_ID_PEER, "peer of lo");
-	ASSERT_EQ(0, sh("ip -n %s link add name y3 type veth peer name y4", r));
-	ASSERT_EQ(0, sh("ip -n %s link set y3 up", r));
-	ASSERT_EQ(0, sh("ip -n %s link set y4 up", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link add name y3 type veth peer name y4", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set y3 up", r));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set y4 up", r));
 	ASSERT_EQ(0, dev_info(self, NS_R, "y3", &y3, NULL));
 	cfg.ifindex = y3;
 	ASSERT_EQ(0, set_cfg(self, &cfg));
@@ -1677,9 +1626,9 @@ TEST_F_TIMEOUT(dp, netns_move, DP_TIMEOUT)
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	close(rx);
 
-	ASSERT_EQ(0, sh("ip -n %s link set dev y1 netns %s", r, b));
-	ASSERT_EQ(0, sh("ip -n %s link set y1 up", b));
-	ASSERT_EQ(0, sh("ip -n %s addr add 10.0.1.254/24 dev y1", b));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set dev y1 netns %s", r, b));
+	ASSERT_EQ(0, tcx_sh("ip -n %s link set y1 up", b));
+	ASSERT_EQ(0, tcx_sh("ip -n %s addr add 10.0.1.254/24 dev y1", b));
 	ASSERT_EQ(0, dev_info(self, NS_B, "y1", &y1, NULL));
 	ASSERT_EQ(0, query(self, NS_B, y1, TCX_DIR_INGRESS, &q, NULL, 0));
 	EXPECT_EQ(2ULL, q.count);
@@ -1693,7 +1642,7 @@ TEST_F_TIMEOUT(dp, netns_move, DP_TIMEOUT)
 	ASSERT_LT(0, udp_recv(rx, RX_WAIT_MS, NULL));
 	EXPECT_STREQ("1,9,1,9", order_str(self, buf, sizeof(buf)));
 	/* And the egress program sees nsB's packets to nsA. */
-	ASSERT_EQ(0, sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", b));
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s ping -c 1 -W 5 10.0.1.1", b));
 	ASSERT_EQ(0, query(self, NS_B, y1, TCX_DIR_EGRESS, &q, NULL, 0));
 	if (tcx_test_has_stats(&q)) {
 		EXPECT_LE(1ULL, q.stats.passed);
@@ -1774,10 +1723,10 @@ static void gone_under_traffic(struct __test_metadata *_metadata, dp_t *self,
 	if (netns) {
 		close(self->nsfd[NS_R]);
 		self->nsfd[NS_R] = -1;
-		ns_del(self->ns[NS_R]);
+		tcx_ns_del(self->ns[NS_R]);
 		self->ns[NS_R][0] = '\0';
 	} else {
-		EXPECT_EQ(0, sh("ip -n %s link del y1", self->ns[NS_R]));
+		EXPECT_EQ(0, tcx_sh("ip -n %s link del y1", self->ns[NS_R]));
 	}
 	msleep(200);
 	stop(pid);
@@ -1796,7 +1745,7 @@ static void gone_under_traffic(struct __test_metadata *_metadata, dp_t *self,
 	EXPECT_TRUE(wait_for(refcnt_back, &refcnt, 20000))
 		TH_LOG("tcx.ko refcnt %ld, was %ld", module_refcnt(), refcnt);
 	/* Both ends of the veth went. */
-	EXPECT_EQ(0, sh("! ip -n %s link show dev x1", self->ns[NS_A]));
+	EXPECT_EQ(0, tcx_sh("! ip -n %s link show dev x1", self->ns[NS_A]));
 }
 
 TEST_F_TIMEOUT(dp, device_deleted_under_traffic, DP_TIMEOUT)

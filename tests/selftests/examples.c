@@ -60,58 +60,6 @@ FIXTURE(ex)
 
 typedef FIXTURE_DATA(ex) ex_t;
 
-/* REL next to this binary (in the VM, /proc/self/exe is outside the chroot). */
-static int sibling_path(char *buf, size_t len, const char *rel, int mode)
-{
-	const char *bases[2] = { NULL, program_invocation_name };
-	char exe[PATH_MAX], dir[PATH_MAX];
-	char *slash;
-	ssize_t n;
-	int i, ret;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n >= 0) {
-		exe[n] = '\0';
-		bases[0] = exe;
-	}
-	for (i = 0; i < 2; i++) {
-		if (!bases[i])
-			continue;
-		snprintf(dir, sizeof(dir), "%s", bases[i]);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(dir, ".");
-		ret = snprintf(buf, len, "%s/%s", dir, rel);
-		if (ret < 0 || (size_t)ret >= len)
-			return -ENAMETOOLONG;
-		if (!access(buf, mode))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 32, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " >/dev/null 2>&1");
-	ret = system(cmd);
-	if (ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret)) {
-		fprintf(stderr, "# failed: %s\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
 static int ns_enter(ex_t *self, int ns)
 {
 	return setns(self->nsfd[ns], CLONE_NEWNET) ? -errno : 0;
@@ -121,25 +69,6 @@ static void ns_leave(ex_t *self)
 {
 	if (setns(self->home, CLONE_NEWNET))
 		abort();
-}
-
-static int ip_batch(const char *ns, const char *cmds)
-{
-	char cmd[128];
-	FILE *ip;
-	int ret;
-
-	snprintf(cmd, sizeof(cmd), "ip -n %s -batch - >/dev/null", ns);
-	ip = popen(cmd, "w");
-	if (!ip)
-		return -1;
-	fputs(cmds, ip);
-	ret = pclose(ip);
-	if (ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret)) {
-		fprintf(stderr, "# failed in %s:\n%s", ns, cmds);
-		return -1;
-	}
-	return 0;
 }
 
 /* ifindex and, if MAC, the address of device NAME in nsS. */
@@ -188,29 +117,20 @@ static int udp_open(ex_t *self, int ns, __u16 port)
 	return fd;
 }
 
-static void ns_del(const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	umount2(path, MNT_DETACH);
-	unlink(path);
-}
-
 /* The devices first: their hooks go with them before this returns. */
 static void topo_destroy(ex_t *self)
 {
 	int i;
 
 	if (self->ns[NS_S][0])
-		sh("ip -n %s link del s0; ip -n %s link del s1",
-		   self->ns[NS_S], self->ns[NS_S]);
+		tcx_sh("ip -n %s link del s0; ip -n %s link del s1",
+		       self->ns[NS_S], self->ns[NS_S]);
 	for (i = 0; i < NS_MAX; i++) {
 		if (self->nsfd[i] >= 0)
 			close(self->nsfd[i]);
 		self->nsfd[i] = -1;
 		if (self->ns[i][0])
-			ns_del(self->ns[i]);
+			tcx_ns_del(self->ns[i]);
 	}
 }
 
@@ -220,7 +140,7 @@ static int topo_build(ex_t *self)
 	char path[64], cmds[512], mac[32];
 	int i;
 
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", c, s, k))
+	if (tcx_sh("ip netns add %s && ip netns add %s && ip netns add %s", c, s, k))
 		return -1;
 	for (i = 0; i < NS_MAX; i++) {
 		snprintf(path, sizeof(path), "/run/netns/%s", self->ns[i]);
@@ -233,7 +153,7 @@ static int topo_build(ex_t *self)
 		 "link add name c0 type veth peer name s0 netns %s\n"
 		 "addr add 10.0.7.1/24 dev c0\n"
 		 "link set c0 up\n", s);
-	if (ip_batch(c, cmds))
+	if (tcx_ip_batch(c, cmds))
 		return -1;
 	snprintf(cmds, sizeof(cmds),
 		 "link set lo up\n"
@@ -241,7 +161,7 @@ static int topo_build(ex_t *self)
 		 "addr add " EX_SERVER "/24 dev s0\n"
 		 "link set s0 up\n"
 		 "link set s1 up\n", k);
-	if (ip_batch(s, cmds))
+	if (tcx_ip_batch(s, cmds))
 		return -1;
 	if (dev_info(self, "s0", &self->s0, mac, sizeof(mac)) ||
 	    dev_info(self, "s1", &self->s1, NULL, 0))
@@ -251,7 +171,7 @@ static int topo_build(ex_t *self)
 		 "link set k0 address %s\n"
 		 "addr add " EX_SERVER "/24 dev k0\n"
 		 "link set k0 up\n", mac);
-	return ip_batch(k, cmds);
+	return tcx_ip_batch(k, cmds);
 }
 
 FIXTURE_SETUP(ex)
@@ -270,17 +190,17 @@ FIXTURE_SETUP(ex)
 	ret = getenv("TCXCTL") && *getenv("TCXCTL") ?
 	      (snprintf(self->tcxctl, sizeof(self->tcxctl), "%s",
 			getenv("TCXCTL")), 0) :
-	      sibling_path(self->tcxctl, sizeof(self->tcxctl),
-			   "../ctl/tcxctl", X_OK);
+	      tcx_sibling_path(self->tcxctl, sizeof(self->tcxctl),
+			       "../ctl/tcxctl", X_OK);
 	ASSERT_EQ(0, ret) TH_LOG("no tcxctl next to this test: make tools");
-	ret = sibling_path(self->obj, sizeof(self->obj),
-			   "../examples/retcodes.bpf.o", R_OK);
+	ret = tcx_sibling_path(self->obj, sizeof(self->obj),
+			       "../examples/retcodes.bpf.o", R_OK);
 	ASSERT_EQ(0, ret) TH_LOG("no build/examples/retcodes.bpf.o: make tests");
-	ret = sibling_path(self->units, sizeof(self->units),
-			   "../../examples/systemd", R_OK);
+	ret = tcx_sibling_path(self->units, sizeof(self->units),
+			       "../../examples/systemd", R_OK);
 	ASSERT_EQ(0, ret) TH_LOG("no examples/systemd in the tree");
-	ret = sibling_path(self->readme, sizeof(self->readme),
-			   "../../README.md", R_OK);
+	ret = tcx_sibling_path(self->readme, sizeof(self->readme),
+			       "../../README.md", R_OK);
 	ASSERT_EQ(0, ret) TH_LOG("no README.md in the tree");
 
 	for (i = 0; i < NS_MAX; i++)
@@ -548,8 +468,8 @@ TEST_F_TIMEOUT(ex, what_other_tools_see, EX_TIMEOUT)
 	snprintf(cmd, sizeof(cmd), "%s show dev s0", self->tcxctl);
 	EXPECT_EQ(1, ns_s_prints(self, cmd, "verdict"));
 
-	if (sibling_path(bt75, sizeof(bt75), "../compat-tests/bpftool", X_OK) ||
-	    sibling_path(compat, sizeof(compat), "../compat/tcx-compat", X_OK)) {
+	if (tcx_sibling_path(bt75, sizeof(bt75), "../compat-tests/bpftool", X_OK) ||
+	    tcx_sibling_path(compat, sizeof(compat), "../compat/tcx-compat", X_OK)) {
 		TH_LOG("no bpftool 7.5 or tcx-compat next to the build (make tests): not compared");
 		return;
 	}
@@ -815,7 +735,7 @@ TEST_F_TIMEOUT(ex, moving_from_cls_bpf, EX_TIMEOUT)
 	dp = udp_open(self, NS_S, DP_PORT);
 	ASSERT_LE(0, dp);
 
-	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev s0 clsact && "
+	ASSERT_EQ(0, tcx_sh("ip netns exec %s tc qdisc add dev s0 clsact && "
 			"ip netns exec %s tc filter add dev s0 ingress bpf da obj %s sec classifier",
 			ns, ns, cls));
 	ASSERT_EQ(0, udp_send(self, DP_PORT));

@@ -244,26 +244,125 @@ static inline bool tcx_prog_id_released(__u32 id)
 	return tcx_id_gone(bpf_prog_get_fd_by_id, id);
 }
 
-/* Run a shell command, stdout muted; 0 when it exited with 0. */
+/*
+ * Run a shell command with REDIRECT appended; 0 when it exited with 0,
+ * else -ECHILD (named on stderr if LOG).
+ */
+static inline int tcx_vsystem(const char *redirect, bool log,
+			      const char *fmt, va_list ap)
+{
+	char cmd[512];
+	int ret;
+
+	ret = vsnprintf(cmd, sizeof(cmd) - 32, fmt, ap);
+	if (ret < 0 || (size_t)ret >= sizeof(cmd) - 32)
+		return -ENAMETOOLONG;
+	strcat(cmd, redirect);
+	ret = system(cmd);
+	if (ret == -1)
+		return -errno;
+	if (WIFEXITED(ret) && WEXITSTATUS(ret) == 0)
+		return 0;
+	if (log)
+		fprintf(stderr, "# failed: %s\n", cmd);
+	return -ECHILD;
+}
+
+/* Run a shell command, stdout muted. */
 static inline int tcx_run(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 static inline int tcx_run(const char *fmt, ...)
 {
-	char cmd[512];
 	va_list ap;
 	int ret;
 
 	va_start(ap, fmt);
-	ret = vsnprintf(cmd, sizeof(cmd) - 16, fmt, ap);
+	ret = tcx_vsystem(" >/dev/null", false, fmt, ap);
 	va_end(ap);
-	if (ret < 0 || (size_t)ret >= sizeof(cmd) - 16)
-		return -ENAMETOOLONG;
-	strcat(cmd, " >/dev/null");
-	ret = system(cmd);
-	if (ret == -1)
-		return -errno;
-	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -ECHILD;
+	return ret;
+}
+
+/* A set-up command: both outputs muted, a failure names the command. */
+static inline int tcx_sh(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static inline int tcx_sh(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = tcx_vsystem(" >/dev/null 2>&1", true, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* ip(8) commands, one per line, run in netns NS by one ip process. */
+static inline int tcx_ip_batch(const char *ns, const char *cmds)
+{
+	char cmd[128];
+	FILE *ip;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s -batch - >/dev/null", ns);
+	ip = popen(cmd, "w");
+	if (!ip)
+		return -1;
+	fputs(cmds, ip);
+	ret = pclose(ip);
+	if (ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret)) {
+		fprintf(stderr, "# failed in %s:\n%s", ns, cmds);
+		return -1;
+	}
+	return 0;
+}
+
+/* What "ip netns del" does: the netns goes once nothing else holds it. */
+static inline void tcx_ns_del(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	umount2(path, MNT_DETACH);
+	unlink(path);
+}
+
+/*
+ * REL next to this binary, if access(MODE) allows it: found through
+ * /proc/self/exe, else through the name it was run by (in the test VM's
+ * chroot, /proc/self/exe names the path outside it).
+ */
+static inline int tcx_sibling_path(char *buf, size_t len, const char *rel,
+				   int mode)
+{
+	const char *bases[2] = { NULL, program_invocation_name };
+	char exe[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+	ssize_t n;
+	int i, ret;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n >= 0) {
+		exe[n] = '\0';
+		bases[0] = exe;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!bases[i])
+			continue;
+		snprintf(dir, sizeof(dir), "%s", bases[i]);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(dir, ".");
+		ret = snprintf(buf, len, "%s/%s", dir, rel);
+		if (ret < 0 || (size_t)ret >= len)
+			return -ENAMETOOLONG;
+		if (!access(buf, mode))
+			return 0;
+	}
+	return -ENOENT;
 }
 
 /* Can this process create a user namespace?  Tried in a child. */

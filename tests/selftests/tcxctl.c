@@ -100,42 +100,6 @@ static const char *join(const char *const *args)
 	return buf;
 }
 
-/*
- * REL next to this binary: found through /proc/self/exe, else through the
- * name it was run by (in the test VM's chroot, /proc/self/exe names the
- * path outside it).
- */
-static int sibling_path(char *buf, size_t len, const char *rel)
-{
-	const char *bases[2] = { NULL, program_invocation_name };
-	char exe[PATH_MAX], dir[PATH_MAX];
-	char *slash;
-	ssize_t n;
-	int i, ret;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n >= 0) {
-		exe[n] = '\0';
-		bases[0] = exe;
-	}
-	for (i = 0; i < 2; i++) {
-		if (!bases[i])
-			continue;
-		snprintf(dir, sizeof(dir), "%s", bases[i]);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(dir, ".");
-		ret = snprintf(buf, len, "%s/%s", dir, rel);
-		if (ret < 0 || (size_t)ret >= len)
-			return -ENAMETOOLONG;
-		if (!access(buf, R_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
 /* $TCXCTL, else the tcxctl that the build put next to this test. */
 static int tcxctl_path(char *buf, size_t len)
 {
@@ -143,7 +107,7 @@ static int tcxctl_path(char *buf, size_t len)
 	int ret;
 
 	if (!env || !*env)
-		return sibling_path(buf, len, "../ctl/tcxctl");
+		return tcx_sibling_path(buf, len, "../ctl/tcxctl", R_OK);
 	ret = snprintf(buf, len, "%s", env);
 	if (ret < 0 || (size_t)ret >= len)
 		return -ENAMETOOLONG;
@@ -158,7 +122,7 @@ static int bpf_obj_path(char *buf, size_t len, const char *name)
 	if (!tcx_bpf_obj_path(buf, len, name))
 		return 0;
 	snprintf(rel, sizeof(rel), "../bpf/%s", name);
-	return sibling_path(buf, len, rel);
+	return tcx_sibling_path(buf, len, rel, R_OK);
 }
 
 typedef void (*ctl_pre_exec)(void);
@@ -1159,7 +1123,7 @@ TEST_F(ctl, show_json_bpftool)
 		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
 	if (env && *env)
 		snprintf(bpftool, sizeof(bpftool), "%s", env);
-	else if (sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool"))
+	else if (tcx_sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool", R_OK))
 		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
 
 	p = load_dummy(_metadata);
@@ -1575,7 +1539,7 @@ TEST_F(ctl, show_clsact_bpftool)
 		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
 	if (env && *env)
 		snprintf(bpftool, sizeof(bpftool), "%s", env);
-	else if (sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool"))
+	else if (tcx_sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool", R_OK))
 		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
 
 	clsact_setup(_metadata, self, in_tc, &eg_tc, &ctl1_id);
@@ -2113,7 +2077,7 @@ static void complete(struct __test_metadata *_metadata, char *out,
 	ssize_t r;
 	pid_t pid;
 
-	ASSERT_EQ(0, sibling_path(file, sizeof(file), "../../completion/tcxctl"));
+	ASSERT_EQ(0, tcx_sibling_path(file, sizeof(file), "../../completion/tcxctl", R_OK));
 	argv[4] = file;
 	for (i = 0; words[i] && i < CTL_MAX_ARGS; i++)
 		argv[5 + i] = words[i];
