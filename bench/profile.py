@@ -16,8 +16,8 @@ Two halves in one file:
   python3 bench/profile.py analyze KALLSYMS PCS OUTDIR [KIND]
       per-function self counts (in the order of first entry), categories,
       OUTDIR/functions.txt, OUTDIR/summary.json; fails when the trace holds
-      interrupt code, or with KIND (drop, pass, nohook) when the program
-      did not run once (drop, pass) or ran (nohook)
+      interrupt code or another task, or with KIND (drop, pass, nohook)
+      when the program did not run once (drop, pass) or ran (nohook)
   python3 bench/profile.py report OUT
       OUT/profile.md from every OUT/*/summary.json
 """
@@ -258,6 +258,9 @@ def analyze(kallsyms, pcs_path, outdir, kind=None):
     if irq:
         sys.exit("profile: %s: interrupt code in the trace: %s"
                  % (pcs_path, ", ".join(irq)))
+    # Nor did pktgen's thread give the CPU to another task in between.
+    if any(n in ("__schedule", "__switch_to_asm") for n, _ in named):
+        sys.exit("profile: %s: another task ran in the trace" % pcs_path)
     progs = sum(r["entries"] for r in funcs.values()
                 if r["phase"] == "in" and r["name"].startswith("bpf_prog_"))
     if kind is not None and progs != (0 if kind == "nohook" else 1):
