@@ -127,7 +127,7 @@ static __always_inline int tcx_run(const struct tcx_mprog_entry *entry,
 
 /*
  * One counter per packet: the packet total is their sum, taken when the
- * counters are read.  After the packet is gone, since a redirect may have
+ * counters are read.  A redirect is counted once done, since it may have
  * nested other hooks.  Both hooks run with BH disabled, which on
  * PREEMPT_RT is preemptible but disables migration and holds this CPU's
  * softirq local lock: no other writer of these per-CPU counters runs on
