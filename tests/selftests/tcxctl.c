@@ -1104,6 +1104,44 @@ static void check_show_json(struct __test_metadata *_metadata,
 	json_object_put(root);
 }
 
+/* bpftool 7.3 or later: $TCX_BPFTOOL, else the one make compat-tests built. */
+static int bpftool_path(char *buf, size_t len)
+{
+	const char *env = getenv("TCX_BPFTOOL");
+
+	if (env && *env)
+		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -ENAMETOOLONG;
+	return tcx_sibling_path(buf, len, "../compat-tests/bpftool", R_OK);
+}
+
+/*
+ * bpftool -j net show and tcxctl -j show of ctl0: the documents in
+ * *THEIRS and *OURS, their "tc" arrays in *A and *B.
+ */
+static void net_show_both(struct __test_metadata *_metadata, ctl_t *self,
+			  const char *bpftool, struct json_object **theirs,
+			  struct json_object **ours, struct json_object **a,
+			  struct json_object **b)
+{
+	char *saved;
+
+	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
+			      ARGS("-j", "net", "show", "dev", "ctl0")))
+		TH_LOG("%s: %s", bpftool, self->err);
+	saved = strdup(self->out);
+	ASSERT_NE(NULL, saved);
+	*theirs = json_tokener_parse(saved);
+	free(saved);
+	ASSERT_NE(NULL, *theirs) TH_LOG("bpftool: not JSON: %s", self->out);
+	CTL_OK("-j", "show", "dev", "ctl0");
+	*ours = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, *ours) TH_LOG("not JSON: %s", self->out);
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(*theirs, 0),
+					      "tc", a));
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(*ours, 0),
+					      "tc", b));
+}
+
 /*
  * show -j against bpftool -j net show itself, on native tcx (bpftool sees
  * tcx-dkms's programs only under tcx-compat): the same entries in the same
@@ -1114,16 +1152,13 @@ static void check_show_json(struct __test_metadata *_metadata,
 TEST_F(ctl, show_json_bpftool)
 {
 	struct json_object *ours, *theirs, *a, *b, *v;
-	char bpftool[PATH_MAX], *saved;
-	const char *env = getenv("TCX_BPFTOOL");
+	char bpftool[PATH_MAX];
 	size_t i, n;
 	__u32 p, q, link;
 
 	if (!tcx_test_native())
 		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
-	if (env && *env)
-		snprintf(bpftool, sizeof(bpftool), "%s", env);
-	else if (tcx_sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool", R_OK))
+	if (bpftool_path(bpftool, sizeof(bpftool)))
 		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
 
 	p = load_dummy(_metadata);
@@ -1135,22 +1170,7 @@ TEST_F(ctl, show_json_bpftool)
 	CTL_OK("attach", "ctl0", "egress", "obj", self->obj, "sec",
 	       "tcx/egress");
 
-	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
-			      ARGS("-j", "net", "show", "dev", "ctl0")))
-		TH_LOG("%s: %s", bpftool, self->err);
-	saved = strdup(self->out);
-	ASSERT_NE(NULL, saved);
-	theirs = json_tokener_parse(saved);
-	free(saved);
-	ASSERT_NE(NULL, theirs) TH_LOG("bpftool: not JSON: %s", self->out);
-	CTL_OK("-j", "show", "dev", "ctl0");
-	ours = json_tokener_parse(self->out);
-	ASSERT_NE(NULL, ours) TH_LOG("not JSON: %s", self->out);
-
-	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(theirs, 0),
-					      "tc", &a));
-	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(ours, 0),
-					      "tc", &b));
+	net_show_both(_metadata, self, bpftool, &theirs, &ours, &a, &b);
 	n = json_object_array_length(a);
 	ASSERT_EQ(3U, n) TH_LOG("bpftool: %s", json_object_to_json_string(theirs));
 	ASSERT_EQ(n, json_object_array_length(b));
@@ -1530,37 +1550,20 @@ TEST_F(ctl, show_clsact_bpftool)
 {
 	struct run_entry in_tc[4], eg_tc;
 	struct json_object *ours, *theirs, *a, *b, *v, *o;
-	char bpftool[PATH_MAX], *saved;
-	const char *env = getenv("TCX_BPFTOOL");
+	char bpftool[PATH_MAX];
 	size_t i, k, n = 0;
 	__u32 ctl1_id;
 
 	if (!tcx_test_native())
 		SKIP(return, "bpftool sees tcx-dkms programs only under tcx-compat");
-	if (env && *env)
-		snprintf(bpftool, sizeof(bpftool), "%s", env);
-	else if (tcx_sibling_path(bpftool, sizeof(bpftool), "../compat-tests/bpftool", R_OK))
+	if (bpftool_path(bpftool, sizeof(bpftool)))
 		SKIP(return, "no bpftool 7.3+: set TCX_BPFTOOL or make compat-tests");
 
 	clsact_setup(_metadata, self, in_tc, &eg_tc, &ctl1_id);
 	CTL_OK("attach", "ctl0", "ingress", "obj", self->obj, "sec",
 	       "tcx/ingress");
 
-	ASSERT_EQ(0, run_exec(self, bpftool, NULL,
-			      ARGS("-j", "net", "show", "dev", "ctl0")))
-		TH_LOG("%s: %s", bpftool, self->err);
-	saved = strdup(self->out);
-	ASSERT_NE(NULL, saved);
-	theirs = json_tokener_parse(saved);
-	free(saved);
-	ASSERT_NE(NULL, theirs) TH_LOG("bpftool: not JSON: %s", self->out);
-	CTL_OK("-j", "show", "dev", "ctl0");
-	ours = json_tokener_parse(self->out);
-	ASSERT_NE(NULL, ours) TH_LOG("not JSON: %s", self->out);
-	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(theirs, 0),
-					      "tc", &a));
-	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(ours, 0),
-					      "tc", &b));
+	net_show_both(_metadata, self, bpftool, &theirs, &ours, &a, &b);
 
 	for (i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *t = json_object_array_get_idx(a, i);
