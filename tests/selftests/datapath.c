@@ -140,29 +140,16 @@ static void topo_destroy(dp_t *self)
 			pclose(ip);
 		}
 	}
-	for (i = 0; i < NS_MAX; i++) {
-		if (self->nsfd[i] >= 0)
-			close(self->nsfd[i]);
-		self->nsfd[i] = -1;
-		if (self->ns[i][0])
-			tcx_ns_del(self->ns[i]);
-	}
+	tcx_netns_del(self->ns, self->nsfd, NS_MAX);
 }
 
 static int topo_build(dp_t *self)
 {
 	const char *a = self->ns[NS_A], *r = self->ns[NS_R], *b = self->ns[NS_B];
-	char path[64], cmds[1024];
-	int i;
+	char cmds[1024];
 
-	if (tcx_sh("ip netns add %s && ip netns add %s && ip netns add %s", a, r, b))
+	if (tcx_netns_add(self->ns, self->nsfd, NS_MAX))
 		return -1;
-	for (i = 0; i < NS_MAX; i++) {
-		snprintf(path, sizeof(path), "/run/netns/%s", self->ns[i]);
-		self->nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (self->nsfd[i] < 0)
-			return -1;
-	}
 	/* Packets redirected into y2 come from nsA: no reverse-path check. */
 	if (ns_sysctl(self, NS_R, "/proc/sys/net/ipv4/conf/all/rp_filter", "0") ||
 	    ns_sysctl(self, NS_R, "/proc/sys/net/ipv4/conf/default/rp_filter", "0"))

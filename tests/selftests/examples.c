@@ -120,34 +120,19 @@ static int udp_open(ex_t *self, int ns, __u16 port)
 /* The devices first: their hooks go with them before this returns. */
 static void topo_destroy(ex_t *self)
 {
-	int i;
-
 	if (self->ns[NS_S][0])
 		tcx_sh("ip -n %s link del s0; ip -n %s link del s1",
 		       self->ns[NS_S], self->ns[NS_S]);
-	for (i = 0; i < NS_MAX; i++) {
-		if (self->nsfd[i] >= 0)
-			close(self->nsfd[i]);
-		self->nsfd[i] = -1;
-		if (self->ns[i][0])
-			tcx_ns_del(self->ns[i]);
-	}
+	tcx_netns_del(self->ns, self->nsfd, NS_MAX);
 }
 
 static int topo_build(ex_t *self)
 {
 	const char *c = self->ns[NS_C], *s = self->ns[NS_S], *k = self->ns[NS_K];
-	char path[64], cmds[512], mac[32];
-	int i;
+	char cmds[512], mac[32];
 
-	if (tcx_sh("ip netns add %s && ip netns add %s && ip netns add %s", c, s, k))
+	if (tcx_netns_add(self->ns, self->nsfd, NS_MAX))
 		return -1;
-	for (i = 0; i < NS_MAX; i++) {
-		snprintf(path, sizeof(path), "/run/netns/%s", self->ns[i]);
-		self->nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (self->nsfd[i] < 0)
-			return -1;
-	}
 	snprintf(cmds, sizeof(cmds),
 		 "link set lo up\n"
 		 "link add name c0 type veth peer name s0 netns %s\n"

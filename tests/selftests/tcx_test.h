@@ -328,6 +328,37 @@ static inline void tcx_ns_del(const char *name)
 	unlink(path);
 }
 
+/* Named network namespaces (ip netns), each made and opened into FDS. */
+static inline int tcx_netns_add(char (*names)[32], int *fds, int n)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (tcx_sh("ip netns add %s", names[i]))
+			return -1;
+		snprintf(path, sizeof(path), "/run/netns/%s", names[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Their fds closed and the namespaces deleted; an empty name was never made. */
+static inline void tcx_netns_del(char (*names)[32], int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+		if (names[i][0])
+			tcx_ns_del(names[i]);
+	}
+}
+
 /*
  * REL next to this binary, if access(MODE) allows it: found through
  * /proc/self/exe, else through the name it was run by (in the test VM's
